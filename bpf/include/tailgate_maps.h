@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The two maps every tailgate program shares with its attach point. The
+ * loader replaces them, before load, with the attach point's pinned maps
+ * (bpf_map__reuse_fd), so the definitions here only fix their layout.
+ */
+#ifndef __TAILGATE_MAPS_H
+#define __TAILGATE_MAPS_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include "tailgate_abi.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+	__uint(max_entries, TG_NR_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TG_NR_SLOTS);
+	__type(key, __u32);
+	__type(value, struct tg_stats);
+} stats SEC(".maps");
+
+/* Return codes not in vmlinux.h (they are uapi macros, not BTF types). */
+#ifndef TC_ACT_OK
+#define TC_ACT_OK		0
+#define TC_ACT_SHOT		2
+#define TC_ACT_REDIRECT		7
+#endif
+
+/*
+ * Tail call whose key is a load-time constant.
+ *
+ * Why: the verifier only records a tail call's key as constant (and lets
+ * the JIT patch a direct jump instead of an indirect, retpolined one) when
+ * every path reaching the call insn carries the same known key. A key read
+ * from frozen .rodata is known to the verifier, but LLVM may still merge
+ * call sites from different paths; the asm block pins one call insn with
+ * r2/r3 set right before it, as libbpf's bpf_tail_call_static() does for
+ * compile-time constants. The static assert fails the build for any key
+ * that is not a const volatile __u32, i.e. anything the loader cannot fix
+ * before load.
+ */
+#define tg_tail_call_rodata(ctx, map, key_var)					\
+	({									\
+		_Static_assert(__builtin_types_compatible_p(			\
+				       __typeof__(&(key_var)),			\
+				       const volatile __u32 *),			\
+			       "tail-call key must be const volatile rodata");	\
+		__u32 __tg_key = (key_var);					\
+		asm volatile("r1 = %[c]\n\t"					\
+			     "r2 = %[m]\n\t"					\
+			     "r3 = %[k]\n\t"					\
+			     "call 12"						\
+			     :: [c]"r"(ctx), [m]"r"(map), [k]"r"(__tg_key)	\
+			     : "r0", "r1", "r2", "r3", "r4", "r5");		\
+	})
+
+static __always_inline struct tg_stats *tg__stats(__u32 slot)
+{
+	return bpf_map_lookup_elem(&stats, &slot);
+}
+
+/* Per-CPU counters: plain adds are exact, no other writer shares the CPU slot. */
+static __always_inline void tg__count_verdict(struct tg_stats *s,
+					      enum tg_verdict v)
+{
+	if (!s)
+		return;
+	switch (v) {
+	case TG_PASS:
+		s->pass++;
+		break;
+	case TG_DROP:
+		s->drop++;
+		break;
+	case TG_ABORTED:
+		s->aborted++;
+		break;
+	case TG_TX:
+		s->tx++;
+		break;
+	case TG_REDIRECT:
+		s->redirect++;
+		break;
+	case TG_CONTINUE:
+		s->continued++;
+		break;
+	}
+}
+
+/*
+ * A continue whose tail call returned (empty slot, or the kernel's tail-call
+ * limit): undo "continued", count the miss and the fallback verdict.
+ */
+static __always_inline enum tg_verdict tg__tail_missed(struct tg_stats *s,
+						       __u32 fail_closed)
+{
+	enum tg_verdict fb = fail_closed ? TG_DROP : TG_PASS;
+
+	if (s) {
+		s->continued--;
+		s->tail_miss++;
+	}
+	tg__count_verdict(s, fb);
+	return fb;
+}
+
+static __always_inline int tg__xdp_code(enum tg_verdict v)
+{
+	switch (v) {
+	case TG_DROP:
+		return XDP_DROP;
+	case TG_ABORTED:
+		return XDP_ABORTED;
+	case TG_TX:
+		return XDP_TX;
+	case TG_REDIRECT:
+		return XDP_REDIRECT;
+	default:
+		return XDP_PASS;
+	}
+}
+
+static __always_inline int tg__tc_code(enum tg_verdict v)
+{
+	switch (v) {
+	case TG_DROP:
+	case TG_ABORTED:
+		return TC_ACT_SHOT;
+	case TG_TX:
+	case TG_REDIRECT:
+		return TC_ACT_REDIRECT;
+	default:
+		return TC_ACT_OK;
+	}
+}
+
+#endif /* __TAILGATE_MAPS_H */

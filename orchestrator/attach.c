@@ -1,0 +1,327 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
+
+#include "attach.h"
+#include "dispatcher.skel.h"
+#include "log.h"
+#include "pins.h"
+
+/* Debian's uapi headers predate TCX (kernel 6.6); the values are ABI. */
+#define TG_BPF_TCX_INGRESS	46
+#define TG_BPF_TCX_EGRESS	47
+
+int attach__link_type(enum plan_hook hook)
+{
+	switch (hook) {
+	case PLAN_HOOK_TC_INGRESS:
+		return TG_BPF_TCX_INGRESS;
+	case PLAN_HOOK_TC_EGRESS:
+		return TG_BPF_TCX_EGRESS;
+	default:
+		return BPF_XDP;
+	}
+}
+
+int attach__prog_type(enum plan_hook hook)
+{
+	return hook == PLAN_HOOK_XDP ? BPF_PROG_TYPE_XDP : BPF_PROG_TYPE_SCHED_CLS;
+}
+
+void attach__init(struct ap *ap)
+{
+	memset(ap, 0, sizeof(*ap));
+	ap->slots_fd = -1;
+	ap->stats_fd = -1;
+	ap->link_fd = -1;
+}
+
+void attach__close(struct ap *ap)
+{
+	if (!ap)
+		return;
+	dispatcher__destroy(ap->skel);
+	/* The skeleton owned these fds when it was set. */
+	if (!ap->skel) {
+		if (ap->slots_fd >= 0)
+			close(ap->slots_fd);
+		if (ap->stats_fd >= 0)
+			close(ap->stats_fd);
+	}
+	if (ap->link_fd >= 0)
+		close(ap->link_fd);
+	ap->skel = NULL;
+	ap->slots_fd = ap->stats_fd = ap->link_fd = -1;
+	ap->attached = false;
+}
+
+static int ap_set_names(struct ap *ap, const char *ifname, enum plan_hook hook)
+{
+	if (strlen(ifname) >= sizeof(ap->ifname))
+		return -ENAMETOOLONG;
+	strcpy(ap->ifname, ifname);
+	ap->hook = hook;
+	return pins__ap_dir(ap->dir, sizeof(ap->dir), ifname, hook);
+}
+
+static int obj_get(const struct ap *ap, const char *name)
+{
+	char path[PATH_MAX];
+
+	if (pins__path(path, sizeof(path), "%s/%s", ap->dir, name))
+		return -ENAMETOOLONG;
+	return bpf_obj_get(path);
+}
+
+/* The interface the pinned link is on (0 when it went away). */
+static int link_ifindex(int link_fd, __u32 *ifindex)
+{
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(link_fd, &info, &len))
+		return -errno;
+	/* xdp.ifindex and tcx.ifindex share the union's first word. */
+	*ifindex = info.xdp.ifindex;
+	return 0;
+}
+
+static int check_link_iface(struct ap *ap)
+{
+	__u32 linked = 0;
+	int err;
+
+	err = link_ifindex(ap->link_fd, &linked);
+	if (err)
+		return err;
+	ap->ifindex = if_nametoindex(ap->ifname);
+	if (!ap->ifindex)
+		return -ENODEV;
+	if (linked != (__u32)ap->ifindex)
+		return -ESTALE;
+	return 0;
+}
+
+int attach__open(struct ap *ap, const char *ifname, enum plan_hook hook)
+{
+	int err;
+
+	attach__init(ap);
+	err = ap_set_names(ap, ifname, hook);
+	if (err)
+		return err;
+	ap->link_fd = obj_get(ap, TG_PIN_LINK);
+	if (ap->link_fd < 0) {
+		err = errno == ENOENT ? -ENOENT : -errno;
+		goto out_close;
+	}
+	ap->slots_fd = obj_get(ap, TG_MAP_SLOTS);
+	ap->stats_fd = obj_get(ap, TG_MAP_STATS);
+	if (ap->slots_fd < 0 || ap->stats_fd < 0) {
+		err = -errno;
+		goto out_close;
+	}
+	ap->attached = true;
+	err = check_link_iface(ap);
+	if (err)
+		return err;	/* fds stay open: detach and recover need them */
+	return 0;
+
+out_close:
+	attach__close(ap);
+	return err;
+}
+
+static struct dispatcher *dispatcher_open(enum plan_hook hook, bool fail_closed)
+{
+	struct dispatcher *skel;
+	bool xdp = hook == PLAN_HOOK_XDP;
+
+	skel = dispatcher__open();
+	if (!skel)
+		return NULL;
+	skel->rodata->tg_fail_closed = fail_closed;
+	bpf_program__set_autoload(skel->progs.tg_dispatch_xdp, xdp);
+	bpf_program__set_autoload(skel->progs.tg_dispatch_tc, !xdp);
+	return skel;
+}
+
+static int dispatcher_prog_fd(const struct ap *ap, struct dispatcher *skel)
+{
+	return bpf_program__fd(ap->hook == PLAN_HOOK_XDP ?
+			       skel->progs.tg_dispatch_xdp :
+			       skel->progs.tg_dispatch_tc);
+}
+
+int attach__prepare(struct ap *ap, const char *ifname, enum plan_hook hook,
+		    bool fail_closed)
+{
+	int err;
+
+	err = attach__open(ap, ifname, hook);
+	if (err != -ENOENT)
+		return err;
+	err = ap_set_names(ap, ifname, hook);
+	if (err)
+		return err;
+	ap->ifindex = if_nametoindex(ifname);
+	if (!ap->ifindex)
+		return -ENODEV;
+	/* Loading the dispatcher creates slots/stats with their BTF and
+	 * makes the prog array's owner the hook's program type. */
+	ap->skel = dispatcher_open(hook, fail_closed);
+	if (!ap->skel)
+		return -errno;
+	err = dispatcher__load(ap->skel);
+	if (err) {
+		attach__close(ap);
+		return err;
+	}
+	ap->slots_fd = bpf_map__fd(ap->skel->maps.slots);
+	ap->stats_fd = bpf_map__fd(ap->skel->maps.stats);
+	return 0;
+}
+
+static int pin_fd(const struct ap *ap, int fd, const char *name)
+{
+	char path[PATH_MAX];
+
+	if (pins__path(path, sizeof(path), "%s/%s", ap->dir, name))
+		return -ENAMETOOLONG;
+	if (bpf_obj_pin(fd, path))
+		return -errno;
+	return 0;
+}
+
+static void unpin_all(const struct ap *ap)
+{
+	char parent[PATH_MAX];
+
+	pins__rm_rf(ap->dir);
+	/* The interface's directory goes with its last hook. */
+	if (!pins__path(parent, sizeof(parent), "%s/%s", pins__root(), ap->ifname))
+		rmdir(parent);
+}
+
+static int link_create(const struct ap *ap, int prog_fd)
+{
+	int fd;
+
+	fd = bpf_link_create(prog_fd, ap->ifindex, attach__link_type(ap->hook), NULL);
+	if (fd < 0)
+		return -errno;
+	return fd;
+}
+
+int attach__commit(struct ap *ap)
+{
+	int err;
+
+	if (ap->attached)
+		return 0;
+	err = pins__mkdir_p(ap->dir, 0700);
+	if (err)
+		return err;
+	err = pin_fd(ap, ap->slots_fd, TG_MAP_SLOTS) ?:
+	      pin_fd(ap, ap->stats_fd, TG_MAP_STATS);
+	if (err)
+		goto out_unpin;
+	/* Pins first, link last: a crash leaves maps to clean, never an
+	 * attached dispatcher whose prog array nobody can find. */
+	ap->link_fd = link_create(ap, dispatcher_prog_fd(ap, ap->skel));
+	if (ap->link_fd < 0) {
+		err = ap->link_fd;
+		goto out_unpin;
+	}
+	err = pin_fd(ap, ap->link_fd, TG_PIN_LINK);
+	if (err)
+		goto out_detach;
+	ap->attached = true;
+	return 0;
+
+out_detach:
+	bpf_link_detach(ap->link_fd);
+	close(ap->link_fd);
+	ap->link_fd = -1;
+out_unpin:
+	unpin_all(ap);
+	return err;
+}
+
+int attach__upgrade(struct ap *ap, bool fail_closed)
+{
+	struct dispatcher *skel;
+	int err;
+
+	if (ap->link_fd < 0)
+		return -ENOLINK;
+	skel = dispatcher_open(ap->hook, fail_closed);
+	if (!skel)
+		return -errno;
+	err = bpf_map__reuse_fd(skel->maps.slots, ap->slots_fd) ?:
+	      bpf_map__reuse_fd(skel->maps.stats, ap->stats_fd) ?:
+	      dispatcher__load(skel);
+	if (err)
+		goto out_destroy;
+	if (bpf_link_update(ap->link_fd, dispatcher_prog_fd(ap, skel), NULL))
+		err = -errno;
+out_destroy:
+	dispatcher__destroy(skel);
+	return err;
+}
+
+int attach__detach(struct ap *ap)
+{
+	int err = 0;
+
+	if (ap->link_fd >= 0 && bpf_link_detach(ap->link_fd) && errno != ENOLINK)
+		err = -errno;
+	unpin_all(ap);
+	attach__close(ap);
+	return err;
+}
+
+static int foreach_hook(const char *ifname,
+			int (*cb)(const char *, enum plan_hook, void *),
+			void *ctx)
+{
+	char dir[PATH_MAX];
+	enum plan_hook h;
+	int err;
+
+	for (h = PLAN_HOOK_XDP; h <= PLAN_HOOK_TC_EGRESS; h++) {
+		if (pins__ap_dir(dir, sizeof(dir), ifname, h) || access(dir, F_OK))
+			continue;
+		err = cb(ifname, h, ctx);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int attach__foreach(int (*cb)(const char *ifname, enum plan_hook hook,
+			      void *ctx),
+		    void *ctx)
+{
+	struct dirent **names;
+	int i, n, err = 0;
+
+	n = scandir(pins__root(), &names, NULL, alphasort);
+	if (n < 0)
+		return errno == ENOENT ? 0 : -errno;
+	for (i = 0; i < n; i++) {
+		if (!err && names[i]->d_name[0] != '.' &&
+		    strlen(names[i]->d_name) < IF_NAMESIZE)
+			err = foreach_hook(names[i]->d_name, cb, ctx);
+		free(names[i]);
+	}
+	free(names);
+	return err;
+}

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * tailgate rollback IFACE... | --all: make the other bank live again on
+ * every hook of the named interfaces: one write of slot 0 each.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "attach.h"
+#include "cli.h"
+#include "log.h"
+#include "slots.h"
+#include "state.h"
+#include "tailgate.h"
+
+static int rollback_cb(const char *ifname, enum plan_hook hook, void *ctx)
+{
+	const char *hk = plan__hook_name(hook);
+	struct state_ap st;
+	unsigned int to;
+	struct ap ap;
+	int live, err;
+
+	err = attach__open(&ap, ifname, hook);
+	if (err) {
+		pr_warn("rollback %s/%s: %s; run 'tailgate recover'\n", ifname, hk, strerror(-err));
+		attach__close(&ap);
+		return TG_ERR_INCONSISTENT;
+	}
+	err = slots__live_bank(ap.slots_fd, &live);
+	if (err || live == SLOTS_BANK_NONE) {
+		pr_warn("rollback %s/%s: %s\n", ifname, hk,
+			err ? "slot 0 heads neither bank; run 'tailgate recover'" :
+			      "no generation is live, nothing to roll back");
+		attach__close(&ap);
+		return err ? TG_ERR_INCONSISTENT : (int)-ENOENT;
+	}
+	to = !live;
+	err = slots__flip(ap.slots_fd, to);
+	attach__close(&ap);
+	if (err) {
+		pr_warn("rollback %s/%s: %s\n", ifname, hk,
+			err == -ENOENT ? "no previous generation is loaded" : strerror(-err));
+		return err;
+	}
+	state__load_ap(ifname, hook, &st);
+	printf("%s/%s: rolled back to generation %llu (%s), bank %c\n", ifname, hk,
+	       (unsigned long long)st.bank[to].gen, st.bank[to].plan[0] ? st.bank[to].plan : "?",
+	       'A' + to);
+	return 0;
+}
+
+int do_rollback(int argc, char **argv)
+{
+	int err;
+
+	err = cli__need_kernel("rollback");
+	if (err)
+		return err;
+	return cli__foreach_named(argc, argv, "rollback", rollback_cb, NULL);
+}

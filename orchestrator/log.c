@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <stdarg.h>
+#include <stdio.h>
+#include <bpf/libbpf.h>
+
+#include "log.h"
+
+static int log_level = LOG_INFO;
+
+/*
+ * libbpf's warnings are ours' details: shown from -v on, its info from -vv,
+ * its debug (verifier chatter) from -vvv.
+ */
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	int need = level == LIBBPF_WARN ? LOG_DEBUG : LOG_DEBUG + 1 + (level == LIBBPF_DEBUG);
+
+	if (log_level < need)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+void log__init(int verbosity)
+{
+	log_level = LOG_INFO + verbosity;
+	libbpf_set_print(libbpf_print);
+}
+
+int log__level(void)
+{
+	return log_level;
+}
+
+void log__printf(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if ((int)level > log_level)
+		return;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}

@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <dirent.h>
+#include <stdbool.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <linux/magic.h>
+
+#include "log.h"
+#include "pins.h"
+
+const char *pins__root(void)
+{
+	const char *r = getenv("TAILGATE_PIN_ROOT");
+
+	return r && *r ? r : PINS_DEFAULT_ROOT;
+}
+
+const char *pins__state_dir(void)
+{
+	const char *r = getenv("TAILGATE_STATE_DIR");
+
+	return r && *r ? r : PINS_DEFAULT_STATE;
+}
+
+int pins__path(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int pins__ap_dir(char *buf, size_t len, const char *ifname,
+		 enum plan_hook hook)
+{
+	return pins__path(buf, len, "%s/%s/%s", pins__root(), ifname,
+			  plan__hook_name(hook));
+}
+
+static bool is_bpffs(const char *path)
+{
+	struct statfs st;
+
+	return !statfs(path, &st) && st.f_type == BPF_FS_MAGIC;
+}
+
+/* The nearest existing ancestor of the pin root (or the root itself). */
+static void existing_ancestor(char *buf, size_t len)
+{
+	struct stat st;
+
+	snprintf(buf, len, "%s", pins__root());
+	while (stat(buf, &st) && strcmp(buf, "/") && strcmp(buf, "."))
+		snprintf(buf, len, "%s", dirname(buf));
+}
+
+int pins__ensure_bpffs(void)
+{
+	char anc[PATH_MAX];
+	int err;
+
+	existing_ancestor(anc, sizeof(anc));
+	if (is_bpffs(anc))
+		return 0;
+	if (strncmp(pins__root(), PINS_BPFFS "/", strlen(PINS_BPFFS) + 1)) {
+		pr_warn("pin root %s is not on a bpffs; mount one there or set TAILGATE_PIN_ROOT under %s\n",
+			pins__root(), PINS_BPFFS);
+		return -ENOTSUP;
+	}
+	if (mount("bpffs", PINS_BPFFS, "bpf", 0, "mode=0700")) {
+		err = -errno;
+		pr_warn("bpffs is not mounted at %s and mounting it failed: %s; run 'mount -t bpf bpffs %s' as root\n",
+			PINS_BPFFS, strerror(-err), PINS_BPFFS);
+		return err;
+	}
+	pr_debug("mounted bpffs at %s\n", PINS_BPFFS);
+	return 0;
+}
+
+int pins__mkdir_p(const char *path, mode_t mode)
+{
+	char tmp[PATH_MAX];
+	char *p;
+
+	if (pins__path(tmp, sizeof(tmp), "%s", path))
+		return -ENAMETOOLONG;
+	for (p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, mode) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(tmp, mode) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int rm_dir_entries(const char *path)
+{
+	char child[PATH_MAX];
+	struct dirent *de;
+	int err = 0;
+	DIR *d;
+
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (pins__path(child, sizeof(child), "%s/%s", path, de->d_name)) {
+			err = -ENAMETOOLONG;
+			continue;
+		}
+		err = pins__rm_rf(child) ?: err;
+	}
+	closedir(d);
+	return err;
+}
+
+int pins__rm_rf(const char *path)
+{
+	struct stat st;
+	int err;
+
+	if (lstat(path, &st))
+		return errno == ENOENT ? 0 : -errno;
+	if (S_ISDIR(st.st_mode)) {
+		err = rm_dir_entries(path);
+		if (rmdir(path) && errno != ENOENT)
+			return -errno;
+		return err;
+	}
+	if (unlink(path) && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+static int fsync_dir_of(const char *path)
+{
+	char tmp[PATH_MAX];
+	int fd, err = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	fd = open(dirname(tmp), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int pins__write_atomic(const char *path, const void *data, size_t len)
+{
+	char tmp[PATH_MAX];
+	ssize_t n;
+	int fd, err;
+
+	if (pins__path(tmp, sizeof(tmp), "%s.tmp.%d", path, getpid()))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	n = write(fd, data, len);
+	if (n < 0 || (size_t)n != len) {
+		err = n < 0 ? -errno : -EIO;
+		goto out_unlink;
+	}
+	if (fsync(fd)) {
+		err = -errno;
+		goto out_unlink;
+	}
+	close(fd);
+	fd = -1;
+	if (rename(tmp, path)) {
+		err = -errno;
+		goto out_unlink;
+	}
+	return fsync_dir_of(path);
+
+out_unlink:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	return err;
+}
+
+char *pins__read_file(const char *path, size_t max, size_t *len)
+{
+	struct stat st;
+	char *buf;
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
+		int err = errno;
+
+		if (!fstat(fd, &st))
+			err = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
+		close(fd);
+		errno = err;
+		return NULL;
+	}
+	buf = malloc(st.st_size + 1);
+	if (!buf) {
+		close(fd);
+		return NULL;
+	}
+	n = read(fd, buf, st.st_size);
+	close(fd);
+	if (n != st.st_size) {
+		free(buf);
+		errno = EIO;
+		return NULL;
+	}
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
