@@ -66,7 +66,8 @@ static int ap_set_names(struct ap *ap, const char *ifname, enum plan_hook hook)
 {
 	if (strlen(ifname) >= sizeof(ap->ifname))
 		return -ENAMETOOLONG;
-	strcpy(ap->ifname, ifname);
+	/* @ifname may be ap->ifname itself. */
+	memmove(ap->ifname, ifname, strlen(ifname) + 1);
 	ap->hook = hook;
 	return pins__ap_dir(ap->dir, sizeof(ap->dir), ifname, hook);
 }
@@ -111,10 +112,13 @@ static int check_link_iface(struct ap *ap)
 
 int attach__open(struct ap *ap, const char *ifname, enum plan_hook hook)
 {
+	char name[IF_NAMESIZE];
 	int err;
 
+	/* @ifname may point into @ap, which attach__init() clears. */
+	snprintf(name, sizeof(name), "%s", ifname);
 	attach__init(ap);
-	err = ap_set_names(ap, ifname, hook);
+	err = ap_set_names(ap, name, hook);
 	if (err)
 		return err;
 	ap->link_fd = obj_get(ap, TG_PIN_LINK);

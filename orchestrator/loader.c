@@ -210,16 +210,16 @@ static int pick_prog(struct bpf_object *obj, const struct ap *ap,
 static int rodata_off(struct bpf_object *obj, const char *var, size_t *off)
 {
 	const struct btf_var_secinfo *vs;
-	const struct btf_type *t;
+	const struct btf_type *sec, *t;
 	struct btf *btf = bpf_object__btf(obj);
 	int id, i;
 
 	id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC) : -ENOENT;
 	if (id < 0)
 		return -ENOENT;
-	t = btf__type_by_id(btf, id);
-	vs = btf_var_secinfos(t);
-	for (i = 0; i < btf_vlen(t); i++, vs++) {
+	sec = btf__type_by_id(btf, id);
+	vs = btf_var_secinfos(sec);
+	for (i = 0; i < btf_vlen(sec); i++, vs++) {
 		t = btf__type_by_id(btf, vs->type);
 		if (!strcmp(btf__name_by_offset(btf, t->name_off), var)) {
 			*off = vs->offset;
