@@ -11,7 +11,5 @@ static int not_yet(const char *verb)
 	return -ENOSYS;
 }
 
-int do_promote(int argc, char **argv) { return not_yet("promote"); }
-int do_abort(int argc, char **argv) { return not_yet("abort"); }
 int do_history(int argc, char **argv) { return not_yet("history"); }
 int do_recover(int argc, char **argv) { return not_yet("recover"); }

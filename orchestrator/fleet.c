@@ -209,8 +209,7 @@ int fleet__install(struct fleet *f)
 {
 	int i, err;
 
-	err = state__next_gen(&f->gen_id);
-	for (i = 0; i < f->nr && !err; i++)
+	for (i = 0, err = 0; i < f->nr && !err; i++)
 		err = install_one(f, &f->t[i]);
 	return err;
 }

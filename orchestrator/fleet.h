@@ -52,7 +52,7 @@ int fleet__resolve(const struct plan *plan, struct fleet *f);
 int fleet__preflight(struct fleet *f);
 
 /*
- * Attach the dispatchers that are missing, write the new generation into
+ * Attach the dispatchers that are missing, write generation f->gen_id into
  * every target's inactive bank and record it. Nothing goes live: slot 0 is
  * not touched. @return 0 or negative errno.
  */

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * The rollout journal: the whole state of the one rollout in progress,
+ * rewritten atomically (write, fsync, rename) BEFORE every live write it
+ * describes, so a crash at any instant leaves a journal that says what may
+ * have happened. The kernel says what did: one slot-0 write is atomic, so
+ * each target is either on its previous or on its new generation, and
+ * `tailgate recover` settles which by reading slot 0 back.
+ *
+ * Finished rollouts move to the history (JSON lines, oldest first).
+ */
+#ifndef __TG_JOURNAL_H
+#define __TG_JOURNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <net/if.h>
+
+#include "plan.h"
+
+#define JOURNAL_FILE	"rollout.journal"
+#define HISTORY_FILE	"history.jsonl"
+
+enum ro_status {
+	RO_RUNNING = 0,	/* a process is driving it (or crashed doing so) */
+	RO_PAUSED,	/* waiting for `promote` or `abort` */
+	RO_PROMOTED,	/* every target flipped and judged healthy */
+	RO_ROLLED_BACK,	/* a gate failed; flipped targets went back */
+	RO_ABORTED,	/* the operator aborted, or recover after a crash */
+};
+
+enum ro_target_state {
+	RT_PENDING = 0,	/* new generation loaded, not live */
+	RT_FLIPPING,	/* slot-0 write to the new generation may have happened */
+	RT_FLIPPED,	/* the new generation is live, not yet judged */
+	RT_LIVE,	/* live and judged healthy (or no judgement asked) */
+	RT_REVERTING,	/* slot-0 write back may have happened */
+	RT_REVERTED,	/* back on the previous generation */
+	RT_LOST,	/* the interface went away (or was re-created) */
+};
+
+struct ro_target {
+	char ifname[IF_NAMESIZE];
+	uint32_t ifindex;	/* the interface this rollout saw */
+	bool canary;
+	int prev_bank;		/* -1: none (slot 0 was empty) */
+	int new_bank;
+	bool created;		/* this rollout attached its dispatcher */
+	enum ro_target_state state;
+};
+
+struct rollout {
+	uint64_t id;		/* = the generation it rolls out */
+	char plan_path[PLAN_MAX_PATH];
+	char plan_name[PLAN_MAX_NAME];
+	enum plan_hook hook;
+	enum ro_status status;
+	int step;		/* index of the step to run next */
+	int wave;		/* promote: waves done within the step */
+	int64_t started;	/* unix seconds */
+	int64_t ended;
+	uint64_t prev_gen;	/* generation live before, 0 if none */
+	char reason[512];	/* why it ended/paused, with numbers */
+	int nr;
+	struct ro_target t[PLAN_MAX_IFACES];
+};
+
+/*
+ * Load the journal of the rollout in progress.
+ * @return 0, -ENOENT when none is in progress, or negative errno.
+ */
+int journal__load(struct rollout *ro);
+
+/* Persist @ro atomically; call before the live write it announces. */
+int journal__save(const struct rollout *ro);
+
+/* Append @ro to the history and remove the journal: the rollout is over. */
+int journal__finish(const struct rollout *ro);
+
+/*
+ * Append one event that is not a rollout (a manual rollback, a detach,
+ * a recover) to the history. @what is a short verb, @detail free text.
+ */
+int journal__event(const char *what, const char *detail);
+
+/* Names for messages and the history. */
+const char *journal__status_name(enum ro_status s);
+const char *journal__target_state_name(enum ro_target_state s);
+
+/* Serialise/parse (exposed for unit tests). @return bytes / 0 or -errno. */
+int journal__format(const struct rollout *ro, char *buf, size_t len);
+int journal__parse(const char *buf, struct rollout *ro);
+
+#endif /* __TG_JOURNAL_H */
