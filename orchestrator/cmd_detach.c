@@ -10,12 +10,15 @@
 
 #include "attach.h"
 #include "cli.h"
+#include "journal.h"
+#include "lock.h"
 #include "log.h"
 #include "state.h"
 #include "tailgate.h"
 
 static int detach_cb(const char *ifname, enum plan_hook hook, void *ctx)
 {
+	char msg[128];
 	struct ap ap;
 	int err;
 
@@ -27,7 +30,9 @@ static int detach_cb(const char *ifname, enum plan_hook hook, void *ctx)
 		pr_warn("detach %s/%s: %s\n", ifname, plan__hook_name(hook), strerror(-err));
 		return err;
 	}
-	printf("%s/%s: detached\n", ifname, plan__hook_name(hook));
+	snprintf(msg, sizeof(msg), "%s/%s: detached", ifname, plan__hook_name(hook));
+	printf("%s\n", msg);
+	journal__event("detach", msg);
 	return 0;
 }
 
@@ -35,7 +40,7 @@ int do_detach(int argc, char **argv)
 {
 	int err;
 
-	err = cli__need_kernel("detach");
+	err = cli__need_kernel("detach") ?: lock__acquire("detach");
 	if (err)
 		return err;
 	return cli__foreach_named(argc, argv, "detach", detach_cb, NULL);

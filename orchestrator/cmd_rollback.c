@@ -9,6 +9,8 @@
 
 #include "attach.h"
 #include "cli.h"
+#include "journal.h"
+#include "lock.h"
 #include "log.h"
 #include "slots.h"
 #include "state.h"
@@ -17,6 +19,7 @@
 static int rollback_cb(const char *ifname, enum plan_hook hook, void *ctx)
 {
 	const char *hk = plan__hook_name(hook);
+	char msg[256];
 	struct state_ap st;
 	unsigned int to;
 	struct ap ap;
@@ -45,9 +48,11 @@ static int rollback_cb(const char *ifname, enum plan_hook hook, void *ctx)
 		return err;
 	}
 	state__load_ap(ifname, hook, &st);
-	printf("%s/%s: rolled back to generation %llu (%s), bank %c\n", ifname, hk,
-	       (unsigned long long)st.bank[to].gen, st.bank[to].plan[0] ? st.bank[to].plan : "?",
-	       'A' + to);
+	snprintf(msg, sizeof(msg), "%s/%s: rolled back to generation %llu (%s), bank %c", ifname, hk,
+		 (unsigned long long)st.bank[to].gen, st.bank[to].plan[0] ? st.bank[to].plan : "?",
+		 'A' + to);
+	printf("%s\n", msg);
+	journal__event("rollback", msg);
 	return 0;
 }
 
@@ -55,7 +60,7 @@ int do_rollback(int argc, char **argv)
 {
 	int err;
 
-	err = cli__need_kernel("rollback");
+	err = cli__need_kernel("rollback") ?: lock__acquire("rollback");
 	if (err)
 		return err;
 	return cli__foreach_named(argc, argv, "rollback", rollback_cb, NULL);

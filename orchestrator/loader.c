@@ -683,12 +683,18 @@ int loader__install(const struct ap *ap, struct loaded_gen *gen)
 	err = pin_new_maps(ap, gen);
 	if (err)
 		return err;
-	/* Empty the tail first: an old, longer chain must not leak in. */
-	for (i = TG_BANK_SLOTS - 1; i >= gen->nr_stages; i--) {
+	/*
+	 * Head out first: until the new head is written last, this bank has
+	 * no head, so a crash half-way leaves nothing anyone could flip to
+	 * (an old head in front of new tail stages would be a mixed chain).
+	 * Then the slots past the new chain, so an old, longer chain cannot
+	 * leak in.
+	 */
+	err = slots__clear(ap->slots_fd, base);
+	for (i = TG_BANK_SLOTS - 1; i >= gen->nr_stages && !err; i--)
 		err = slots__clear(ap->slots_fd, base + i);
-		if (err)
-			return err;
-	}
+	if (err)
+		return err;
 	for (i = gen->nr_stages - 1; i >= 0; i--) {
 		err = slots__set(ap->slots_fd, gen->st[i].slot, gen->st[i].prog_fd);
 		if (err)
