@@ -22,7 +22,7 @@ endif
 # Debian packages the build, the tests and the demo need. `make deps`
 # installs the missing ones and nothing when all are there.
 DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libyaml-dev \
-	    libcmocka-dev pkg-config iproute2 iputils-ping tcpdump xdp-tools \
+	    libcmocka-dev pkg-config iproute2 iputils-ping \
 	    libclang-rt-14-dev make gcc
 
 PKGS		:= libbpf libelf zlib yaml-0.1
