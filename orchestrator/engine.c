@@ -353,8 +353,13 @@ static int flip_wave(struct engine *e, const struct ro_action *a)
 		if (check_lost(e, i))
 			continue;
 		err = fleet__flip(&e->f, i);
-		if (err)
+		if (err && check_lost(e, i))
+			continue;
+		if (err) {
+			snprintf(e->ro->reason, sizeof(e->ro->reason),
+				 "flip of %s failed: %s", rt->ifname, strerror(-err));
 			return err;
+		}
 		fault__point("after-flip");
 		rt->state = RT_FLIPPED;
 		ui__event("flip", NULL, "%s/%s: generation %" PRIu64 " live (bank %c, one write of slot 0)",
@@ -438,8 +443,10 @@ static int run(struct engine *e)
 		switch (a.kind) {
 		case ACT_FLIP:
 			err = flip_wave(e, &a);
+			if (err && e->ro->reason[0])
+				return on_failure(e);
 			if (err)
-				return TG_ERR_INCONSISTENT;
+				return TG_ERR_INCONSISTENT;	/* the journal failed */
 			break;
 		case ACT_ANALYZE:
 			err = analyze(e, &a);
@@ -540,6 +547,31 @@ static int install(struct engine *e)
 	return 0;
 }
 
+/*
+ * Installing failed before any slot 0 was written: remove the dispatchers
+ * this rollout attached (they served nothing yet) and close the journal.
+ */
+static int undo_install(struct engine *e, int err)
+{
+	struct target *t;
+	int i;
+
+	for (i = 0; i < e->f.nr; i++) {
+		t = &e->f.t[i];
+		if (t->existed || !t->ap.attached)
+			continue;
+		attach__detach(&t->ap);
+		state__remove_ap(t->ap.ifname, t->ap.hook);
+	}
+	snprintf(e->ro->reason, sizeof(e->ro->reason),
+		 "installing the generation failed (%s); no interface was flipped", strerror(-err));
+	if (finish(e, RO_ABORTED)) {
+		pr_warn("run 'tailgate recover' to clean up\n");
+		return TG_ERR_INCONSISTENT;
+	}
+	return err;
+}
+
 static void engine_free(struct engine *e)
 {
 	fleet__free(&e->f);
@@ -570,9 +602,7 @@ int engine__apply(struct plan *plan)
 	init_rollout(e);
 	err = install(e);
 	if (err) {
-		pr_warn("installing generation %" PRIu64 " failed before anything went live; run 'tailgate recover' to clean up\n",
-			e->ro->id);
-		err = TG_ERR_INCONSISTENT;
+		err = undo_install(e, err);
 		goto out;
 	}
 	err = run(e);

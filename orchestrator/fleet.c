@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <net/if.h>
+#include <bpf/libbpf.h>
 
 #include "fleet.h"
 #include "log.h"
@@ -131,6 +132,23 @@ static const char *ap_error(int err)
 	}
 }
 
+/*
+ * An interface carries one XDP program: someone else's would make our
+ * attach fail half-way through a rollout. Say so now, before anything.
+ */
+static int check_foreign_xdp(const struct target *t)
+{
+	__u32 id = 0;
+
+	if (t->ap.hook != PLAN_HOOK_XDP || t->ap.attached)
+		return 0;
+	if (bpf_xdp_query_id(t->ap.ifindex, 0, &id) || !id)
+		return 0;
+	pr_warn("%s/xdp: the interface already runs XDP program id %u that tailgate does not manage; detach it first (ip link set dev %s xdp off) or leave the interface out of the plan\n",
+		t->ap.ifname, id, t->ap.ifname);
+	return -EBUSY;
+}
+
 static int preflight_one(struct fleet *f, struct target *t)
 {
 	const struct plan *plan = f->plan;
@@ -146,6 +164,9 @@ static int preflight_one(struct fleet *f, struct target *t)
 		return err;
 	}
 	t->existed = t->ap.attached;
+	err = check_foreign_xdp(t);
+	if (err)
+		return err;
 	err = state__load_ap(t->ap.ifname, plan->hook, &t->st);
 	if (err)
 		return err;
