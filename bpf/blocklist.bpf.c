@@ -3,7 +3,8 @@
  * blocklist: drops IPv4 and IPv6 packets whose source address falls in a
  * prefix of the LPM trie "blocked", and continues with everything else.
  *
- * Keys are struct tg_lpm_key: prefix length in bits, then 16 address bytes.
+ * Keys are struct tg_lpm_key (tailgate_abi.h): prefix length in bits, then
+ * 16 address bytes.
  * IPv4 prefixes are stored as IPv4-mapped IPv6 (::ffff:a.b.c.d), prefix
  * length + 96, so one trie serves both families. With stock bpftool:
  *
@@ -13,11 +14,6 @@
  *       value hex 01
  */
 #include "tailgate_stage.h"
-
-struct tg_lpm_key {
-	__u32 prefixlen;
-	__u8 addr[16];
-};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);

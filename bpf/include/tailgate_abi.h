@@ -79,4 +79,14 @@ enum tg_verdict {
 	TG_CONTINUE,
 };
 
+/*
+ * Key of the blocklist stage's LPM trie "blocked": one trie for both
+ * families, IPv4 stored as IPv4-mapped IPv6 (::ffff:a.b.c.d) with the
+ * prefix length + 96.
+ */
+struct tg_lpm_key {
+	__u32 prefixlen;	/* bits */
+	__u8 addr[16];
+};
+
 #endif /* __TAILGATE_ABI_H */

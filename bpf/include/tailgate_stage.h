@@ -60,21 +60,27 @@ static __always_inline void *tg_pkt_ptr(const struct tg_pkt *pkt, __u32 off,
 }
 
 /*
- * Network-layer protocol (host order) and offset of the L3 header, one
- * VLAN tag skipped. Returns 0 when the frame is too short.
+ * Network-layer protocol (host order) and offset of the L3 header, up to
+ * two VLAN tags (802.1ad QinQ) skipped: a filter that stopped at the first
+ * tag would let double-tagged traffic through. Returns 0 when the frame
+ * is too short.
  */
 static __always_inline __u16 tg_pkt_l3(const struct tg_pkt *pkt, __u32 *l3_off)
 {
 	struct ethhdr *eth = tg_pkt_ptr(pkt, 0, sizeof(*eth));
 	struct vlan_hdr *vh;
 	__u16 proto;
+	int i;
 
 	if (!eth)
 		return 0;
 	proto = bpf_ntohs(eth->h_proto);
 	*l3_off = sizeof(*eth);
-	if (proto == TG_ETH_P_8021Q || proto == TG_ETH_P_8021AD) {
-		vh = tg_pkt_ptr(pkt, sizeof(*eth), sizeof(*vh));
+#pragma unroll
+	for (i = 0; i < 2; i++) {
+		if (proto != TG_ETH_P_8021Q && proto != TG_ETH_P_8021AD)
+			break;
+		vh = tg_pkt_ptr(pkt, *l3_off, sizeof(*vh));
 		if (!vh)
 			return 0;
 		proto = bpf_ntohs(vh->h_vlan_encapsulated_proto);

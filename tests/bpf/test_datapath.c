@@ -309,13 +309,10 @@ static void t_tail_call_limit(void **state)
 
 /* Case 5: blocklist */
 
-/* Key of the "blocked" LPM trie, as bpf/blocklist.bpf.c defines it. */
-struct lpm_key {
-	__u32 prefixlen;
-	__u8 addr[16];
-};
+/* Key of the "blocked" LPM trie: the ABI header's, never a copy. */
+#define lpm_key tg_lpm_key
 
-enum frame { V4, V4_VLAN, V6, ARP };
+enum frame { V4, V4_VLAN, V4_QINQ, V6, ARP };
 
 struct bl_row {
 	const char *name;
@@ -343,6 +340,10 @@ static const struct bl_row bl_rows[] = {
 	{ "VLAN IPv4 source in /24", "198.18.5.0/24", V4_VLAN, "198.18.5.7",
 	  64, false, true },
 	{ "VLAN IPv4 source outside /24", "198.18.5.0/24", V4_VLAN,
+	  "198.19.0.9", 64, false, false },
+	{ "QinQ IPv4 source in /24", "198.18.5.0/24", V4_QINQ, "198.18.5.7",
+	  64, false, true },
+	{ "QinQ IPv4 source outside /24", "198.18.5.0/24", V4_QINQ,
 	  "198.19.0.9", 64, false, false },
 	{ "ARP from a blocked address", "198.18.0.0/15", ARP, "198.18.5.7",
 	  64, false, false },
@@ -397,6 +398,8 @@ static size_t bl_frame(const struct bl_row *r, __u8 *b)
 		return pkt_ipv4_udp(b, r->src, DST4, 0);
 	case V4_VLAN:
 		return pkt_ipv4_udp(b, r->src, DST4, 100);
+	case V4_QINQ:
+		return pkt_ipv4_udp(b, r->src, DST4, FX_QINQ | 100);
 	case V6:
 		return pkt_ipv6_udp(b, r->src, DST6);
 	case ARP:

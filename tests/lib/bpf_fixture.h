@@ -403,13 +403,23 @@ static inline __u16 fx__csum(const void *p, size_t n)
 	return htons(~s & 0xffff);
 }
 
-/* Ethernet header, one 802.1Q tag when @vlan != 0; @return L3 offset. */
+/* FX_QINQ | vid: an 802.1ad outer tag in front of the 802.1Q one. */
+#define FX_QINQ 0x8000
+
+/* Ethernet header, one 802.1Q tag when @vlan != 0 (two with FX_QINQ);
+ * @return L3 offset. */
 static inline size_t fx__eth(__u8 *b, __u16 proto, __u16 vlan)
 {
 	size_t off = 12;
 
 	memcpy(b, fx_mac_dst, 6);
 	memcpy(b + 6, fx_mac_src, 6);
+	if (vlan & FX_QINQ) {
+		b[off++] = 0x88;
+		b[off++] = 0xa8;
+		b[off++] = 0;
+		b[off++] = 7;		/* outer (service) vid 7 */
+	}
 	if (vlan) {
 		b[off++] = 0x81;
 		b[off++] = 0x00;
