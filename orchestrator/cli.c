@@ -17,6 +17,9 @@
 #define CAP_BPF 39
 #endif
 
+/* Here, not in main.c: the unit tests link every module but main.o. */
+struct tg_options tg_opts;
+
 struct plan *cli__load_plan(const char *path)
 {
 	struct plan_error err = {};

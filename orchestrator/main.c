@@ -8,8 +8,6 @@
 #include "log.h"
 #include "tailgate.h"
 
-struct tg_options tg_opts;
-
 struct cmd {
 	const char *name;
 	int (*func)(int argc, char **argv);
