@@ -454,7 +454,11 @@ static void test_second_promote_empty(void **state)
 	assert_string_equal(fx->sim.trace, "0:flip[0] 1:flip[1,2] 1:flip[3] done");
 }
 
-/* No canaries in `interfaces`: the canary step flips nothing and is skipped. */
+/*
+ * No canaries in `interfaces`: the canary step flips nothing and is skipped.
+ * plan.c refuses such a plan; the machine must cope all the same (a canary
+ * lost before the rollout began leaves it in the same place).
+ */
 static void test_no_canaries(void **state)
 {
 	struct fixture *fx = *state;
@@ -641,6 +645,9 @@ static void test_failure_paused_then_promoted(void **state)
  * A soak after a pause: canary, analyze, pause (an operator looks), analyze
  * again, promote. Every interface healthy must end promoted; the second
  * analysis must judge the canary, not fail for having nothing to judge.
+ * (plan.c accepts this plan. engine.c judges only FLIPPED targets, and the
+ * canary is LIVE since the first analysis: when the engine learns to judge
+ * LIVE targets in an analyze step, do_analyze() above follows it.)
  */
 static void test_analyze_after_pause(void **state)
 {
