@@ -201,15 +201,13 @@ struct window {
 	bool base[PLAN_MAX_IFACES];
 };
 
-static void window_begin(struct engine *e, struct window *w)
+static void window_begin(struct engine *e, const struct ro_action *a, struct window *w)
 {
 	int i;
 
 	for (i = 0; i < e->ro->nr; i++) {
-		enum ro_target_state st = e->ro->t[i].state;
-
-		w->judged[i] = st == RT_FLIPPED;
-		w->base[i] = st == RT_PENDING;
+		w->judged[i] = rollout__judges(e->ro, a, i);
+		w->base[i] = e->ro->t[i].state == RT_PENDING;
 		if ((w->judged[i] || w->base[i]) && sample_target(e, i, &w->start[i]))
 			w->judged[i] = w->base[i] = false;
 	}
@@ -283,12 +281,14 @@ static int analyze(struct engine *e, const struct ro_action *a)
 	const char *worst_if = NULL;
 	struct window w;
 	uint64_t elapsed = 0, step;
+	int i, n;
 
-	ui__event("analyze", NULL, "step %d: analyze %d flipped interface%s for %.1fs (every %.1fs) against %d on the previous generation",
-		  a->step + 1, rollout__count(e->ro, RT_FLIPPED),
-		  rollout__count(e->ro, RT_FLIPPED) == 1 ? "" : "s", a->duration_ms / 1000.0,
+	window_begin(e, a, &w);
+	for (i = 0, n = 0; i < e->ro->nr; i++)
+		n += w.judged[i];
+	ui__event("analyze", NULL, "step %d: analyze %d interface%s on the new generation for %.1fs (every %.1fs) against %d on the previous one",
+		  a->step + 1, n, n == 1 ? "" : "s", a->duration_ms / 1000.0,
 		  a->interval_ms / 1000.0, rollout__count(e->ro, RT_PENDING));
-	window_begin(e, &w);
 	while (elapsed < a->duration_ms) {
 		step = a->interval_ms < a->duration_ms - elapsed ? a->interval_ms :
 								   a->duration_ms - elapsed;
@@ -464,6 +464,8 @@ static int run(struct engine *e)
 				  a.why);
 			return 0;
 		case ACT_DONE:
+			/* Flipped without a judgement asked for: live all the same. */
+			rollout__judged(e->ro);
 			e->ro->reason[0] = '\0';
 			finish(e, RO_PROMOTED);
 			return 0;

@@ -74,6 +74,11 @@ int journal__format(const struct rollout *ro, char *buf, size_t len)
 	size_t off = 0;
 	int i;
 
+	/* One record a line: a newline in a field would forge the next one. */
+	if (strchr(ro->plan_name, '\n') || strchr(ro->plan_path, '\n') ||
+	    strchr(ro->reason, '\n'))
+		return -EINVAL;
+
 	put(buf, len, &off, "id %" PRIu64 "\nplan_name %s\nhook %s\nstatus %s\n", ro->id,
 	    ro->plan_name, plan__hook_name(ro->hook), journal__status_name(ro->status));
 	put(buf, len, &off, "step %d\nwave %d\nstarted %" PRId64 "\nended %" PRId64 "\n",

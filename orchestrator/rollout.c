@@ -13,6 +13,13 @@ int rollout__count(const struct rollout *ro, enum ro_target_state state)
 	return n;
 }
 
+bool rollout__judges(const struct rollout *ro, const struct ro_action *a, int i)
+{
+	enum ro_target_state st = ro->t[i].state;
+
+	return st == RT_FLIPPED || (a->all_live && st == RT_LIVE);
+}
+
 void rollout__judged(struct rollout *ro)
 {
 	int i;
@@ -87,6 +94,7 @@ static bool step_action(struct rollout *ro, const struct plan_step *s, struct ro
 			a->why = "the plan's pause step";
 		} else {
 			set_analyze(a, s->duration_ms, s->interval_ms);
+			a->all_live = true;
 		}
 		return true;
 	case PLAN_STEP_PROMOTE:

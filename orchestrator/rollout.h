@@ -11,6 +11,7 @@
 #ifndef __TG_ROLLOUT_H
 #define __TG_ROLLOUT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "journal.h"
@@ -30,6 +31,7 @@ struct ro_action {
 	int idx[PLAN_MAX_IFACES];
 	uint64_t duration_ms;
 	uint64_t interval_ms;
+	bool all_live;		/* ACT_ANALYZE: also re-judge LIVE targets */
 	const char *why;	/* ACT_PAUSE: reason */
 };
 
@@ -39,6 +41,14 @@ struct ro_action {
  * writes); call again after carrying out the action.
  */
 void rollout__next(struct rollout *ro, const struct plan *plan, struct ro_action *a);
+
+/*
+ * Does analysis @a judge target @i? A promote wave's analysis judges what
+ * it just flipped (FLIPPED); a plan's analyze step judges everything on
+ * the new generation, so a soak after a pause or a second look still has
+ * interfaces to judge.
+ */
+bool rollout__judges(const struct rollout *ro, const struct ro_action *a, int i);
 
 /* An analysis passed: its FLIPPED targets become LIVE. */
 void rollout__judged(struct rollout *ro);

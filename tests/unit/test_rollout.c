@@ -220,7 +220,7 @@ static bool do_analyze(struct rollout *ro, struct sim *sim, const struct ro_acti
 	bool pass;
 
 	for (i = 0; i < ro->nr; i++)
-		if (ro->t[i].state == RT_FLIPPED)
+		if (rollout__judges(ro, a, i))
 			judged[n++] = i;
 	idx_list(list, sizeof(list), judged, n);
 	if (!n) {
