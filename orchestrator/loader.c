@@ -181,6 +181,19 @@ static void list_progs(struct bpf_object *obj, char *buf, size_t len)
 	}
 }
 
+/*
+ * libbpf (1.1 as Debian ships it) adds BPF_F_XDP_HAS_FRAGS for SEC("xdp.frags")
+ * only in the load request it builds, so bpf_program__flags() reads 0 before
+ * load: the section name is what tells.
+ */
+static bool is_xdp_frags(const struct bpf_program *p)
+{
+	const char *sec = bpf_program__section_name(p);
+
+	return (bpf_program__flags(p) & BPF_F_XDP_HAS_FRAGS) ||
+	       !strcmp(sec, "xdp.frags") || !strncmp(sec, "xdp.frags/", 10);
+}
+
 static int pick_prog(struct bpf_object *obj, const struct ap *ap,
 		     const struct plan_stage *ps, struct bpf_program **out)
 {
@@ -196,7 +209,7 @@ static int pick_prog(struct bpf_object *obj, const struct ap *ap,
 			prog_type_name(want), have[0] ? have : "none");
 		return -ENOENT;
 	}
-	if (want == BPF_PROG_TYPE_XDP && (bpf_program__flags(p) & BPF_F_XDP_HAS_FRAGS)) {
+	if (want == BPF_PROG_TYPE_XDP && is_xdp_frags(p)) {
 		pr_warn("stage '%s' on %s: program '%s' is built for multi-buffer XDP (SEC(\"xdp.frags\")) but the dispatcher is not; the kernel refuses mixing them in one prog array: build the stage with SEC(\"xdp\")\n",
 			ps->name, ap->ifname, bpf_program__name(p));
 		return -EINVAL;
@@ -459,7 +472,11 @@ static void log_reason(const char *log, char *buf, size_t len, long *insn)
 			best_len = n;
 		}
 	}
-	snprintf(buf, len, "%.*s", (int)best_len, best ? best : "no reason logged");
+	if (!best) {
+		best = "no reason logged";
+		best_len = strlen(best);
+	}
+	snprintf(buf, len, "%.*s", (int)best_len, best);
 }
 
 static void report_reject(const struct ap *ap, const struct plan_stage *ps,
