@@ -62,11 +62,15 @@ static bool is_bpffs(const char *path)
 /* The nearest existing ancestor of the pin root (or the root itself). */
 static void existing_ancestor(char *buf, size_t len)
 {
+	char tmp[PATH_MAX];
 	struct stat st;
 
 	snprintf(buf, len, "%s", pins__root());
-	while (stat(buf, &st) && strcmp(buf, "/") && strcmp(buf, "."))
-		snprintf(buf, len, "%s", dirname(buf));
+	/* dirname() works in place: never print buf into itself. */
+	while (stat(buf, &st) && strcmp(buf, "/") && strcmp(buf, ".")) {
+		snprintf(tmp, sizeof(tmp), "%s", buf);
+		snprintf(buf, len, "%s", dirname(tmp));
+	}
 }
 
 int pins__ensure_bpffs(void)
@@ -77,7 +81,8 @@ int pins__ensure_bpffs(void)
 	existing_ancestor(anc, sizeof(anc));
 	if (is_bpffs(anc))
 		return 0;
-	if (strncmp(pins__root(), PINS_BPFFS "/", strlen(PINS_BPFFS) + 1)) {
+	/* Never stack a bpffs on one: it would hide every pin below it. */
+	if (strncmp(pins__root(), PINS_BPFFS "/", strlen(PINS_BPFFS) + 1) || is_bpffs(PINS_BPFFS)) {
 		pr_warn("pin root %s is not on a bpffs; mount one there or set TAILGATE_PIN_ROOT under %s\n",
 			pins__root(), PINS_BPFFS);
 		return -ENOTSUP;
