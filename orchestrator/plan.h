@@ -119,8 +119,16 @@ struct plan *plan__parse_buf(const char *buf, size_t len, const char *name,
 void plan__free(struct plan *plan);
 
 /*
- * Parse a duration such as "10s", "250ms", "2m" into milliseconds.
- * @return 0 or -EINVAL / -ERANGE.
+ * "FILE:LINE:COL: msg", or "FILE: msg" when @err has no position, into
+ * @buf (always NUL-terminated when @len > 0).
+ */
+void plan__format_error(const struct plan_error *err, const char *file,
+			char *buf, size_t len);
+
+/*
+ * Parse a duration such as "10s", "250ms", "2m" into milliseconds: a
+ * decimal integer and a unit (ms, s, m), 1ms..24h.
+ * @return 0, -EINVAL (not a duration, no unit) or -ERANGE (out of range).
  */
 int plan__parse_duration(const char *s, uint64_t *ms);
 
