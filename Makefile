@@ -137,6 +137,34 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)tools/bench.sh
 
+# Fuzz the plan parser (libFuzzer, ASan, UBSan; plan files are untrusted
+# input). `fuzz` grows build/fuzz/corpus from the seeds for FUZZ_SECONDS;
+# `fuzz-smoke` is the short, fresh run of the test suite. The seeds in
+# tests/fuzz/corpus are never written; crashes go to build/fuzz/artifacts/.
+FUZZ_SECONDS	?= 60
+FUZZ_CFLAGS	:= -g -O1 -fsanitize=fuzzer,address,undefined \
+		   -fno-sanitize-recover=all -std=gnu11 -Wall -Wextra -Werror \
+		   -Wno-unused-parameter -D_GNU_SOURCE -Iorchestrator
+fuzz_run = mkdir -p $(BUILD)/fuzz/$(2) $(BUILD)/fuzz/artifacts && \
+	   cp tests/fuzz/corpus/* $(BUILD)/fuzz/$(2)/ && \
+	   $(BUILD)/fuzz/fuzz_plan -max_total_time=$(1) -max_len=8192 \
+		-timeout=10 -dict=tests/fuzz/plan.dict -print_final_stats=1 \
+		-artifact_prefix=$(BUILD)/fuzz/artifacts/ $(BUILD)/fuzz/$(2)
+
+.PHONY: fuzz-smoke
+
+$(BUILD)/fuzz/fuzz_plan: tests/fuzz/fuzz_plan.c orchestrator/plan.c orchestrator/plan.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) tests/fuzz/fuzz_plan.c orchestrator/plan.c -o $@ -lyaml
+
+fuzz: $(BUILD)/fuzz/fuzz_plan
+	$(Q)$(call fuzz_run,$(FUZZ_SECONDS),corpus)
+
+fuzz-smoke: $(BUILD)/fuzz/fuzz_plan
+	$(Q)rm -rf $(BUILD)/fuzz/smoke
+	$(Q)$(call fuzz_run,15,smoke)
+
 install: $(BUILD)/tailgate $(BPF_OBJS)
 	$(Q)install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/tailgate/bpf
 	$(Q)install -m 0755 $(BUILD)/tailgate $(DESTDIR)$(PREFIX)/sbin/tailgate

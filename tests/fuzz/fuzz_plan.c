@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * libFuzzer target for the plan parser. Besides memory errors and leaks
+ * (ASan/LSan/UBSan), it traps when a result breaks what callers rely on:
+ * a plan within every limit, or an error with a printable message.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "plan.h"
+
+#define CHECK(cond)                                                                                \
+	do {                                                                                       \
+		if (!(cond))                                                                       \
+			__builtin_trap();                                                          \
+	} while (0)
+
+static void check_str(const char *s, size_t size)
+{
+	CHECK(memchr(s, '\0', size));
+}
+
+static void check_stage(const struct plan_stage *st)
+{
+	int i;
+
+	check_str(st->name, sizeof(st->name));
+	check_str(st->program, sizeof(st->program));
+	check_str(st->object, sizeof(st->object));
+	CHECK(st->name[0] && st->program[0] && st->object[0]);
+	CHECK(st->nr_keep_maps >= 0 && st->nr_keep_maps <= PLAN_MAX_KEEP_MAPS);
+	for (i = 0; i < st->nr_keep_maps; i++)
+		check_str(st->keep_maps[i], sizeof(st->keep_maps[i]));
+}
+
+static void check_step(const struct plan_step *s)
+{
+	if (s->kind == PLAN_STEP_ANALYZE)
+		CHECK(s->interval_ms >= 1 && s->interval_ms <= s->duration_ms);
+	if (s->kind == PLAN_STEP_PROMOTE)
+		CHECK(s->batch >= 1 && s->batch <= PLAN_MAX_IFACES);
+	CHECK(s->duration_ms <= 24ULL * 3600 * 1000);
+	CHECK(s->analyze_ms <= 24ULL * 3600 * 1000);
+}
+
+static void check_plan(const struct plan *p)
+{
+	int i;
+
+	check_str(p->name, sizeof(p->name));
+	CHECK(p->nr_canary >= 0 && p->nr_fleet >= 0);
+	CHECK(p->nr_canary + p->nr_fleet >= 1);
+	CHECK(p->nr_canary + p->nr_fleet <= PLAN_MAX_IFACES);
+	for (i = 0; i < p->nr_canary; i++)
+		CHECK(p->canary[i][0] && memchr(p->canary[i], '\0', IF_NAMESIZE));
+	for (i = 0; i < p->nr_fleet; i++)
+		CHECK(p->fleet[i][0] && memchr(p->fleet[i], '\0', IF_NAMESIZE));
+	CHECK(p->nr_stages >= 1 && p->nr_stages <= TG_MAX_STAGES);
+	for (i = 0; i < p->nr_stages; i++)
+		check_stage(&p->stages[i]);
+	CHECK(p->nr_steps >= 1 && p->nr_steps <= PLAN_MAX_STEPS);
+	for (i = 0; i < p->nr_steps; i++)
+		check_step(&p->steps[i]);
+	CHECK(p->gates.max_drop_ratio >= 0 && p->gates.max_drop_ratio <= 1);
+	CHECK(p->gates.max_drop_ratio_delta >= 0 && p->gates.max_drop_ratio_delta <= 1);
+	check_str(p->gates.exec, sizeof(p->gates.exec));
+	CHECK(p->gates.exec_timeout_ms >= 1);
+}
+
+/* Messages go to terminals: printable ASCII only, never empty. */
+static void check_error(const struct plan_error *err)
+{
+	size_t i, len = strnlen(err->msg, sizeof(err->msg));
+
+	CHECK(len > 0 && len < sizeof(err->msg));
+	for (i = 0; i < len; i++)
+		CHECK(err->msg[i] >= 0x20 && err->msg[i] < 0x7f);
+	CHECK(err->line >= 0 && err->col >= 0);
+	CHECK(!err->line == !err->col);
+	CHECK(errno == EINVAL || errno == ENOMEM || errno == EFBIG);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct plan_error err;
+	struct plan *plan;
+
+	errno = 0;
+	plan = plan__parse_buf((const char *)data, size, "fuzz.yaml", "/plans", &err);
+	if (plan)
+		check_plan(plan);
+	else
+		check_error(&err);
+	plan__free(plan);
+	return 0;
+}
