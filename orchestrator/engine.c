@@ -32,6 +32,7 @@ struct engine {
 	 * will have no baseline left once flipped. */
 	struct health_sample prewin[PLAN_MAX_IFACES];
 	bool has_prewin[PLAN_MAX_IFACES];
+	char breach_fields[384];	/* gate, interface, value, threshold */
 };
 
 static const char *hook_of(const struct engine *e)
@@ -99,10 +100,20 @@ static void sample_sub(struct health_sample *out, const struct health_sample *a,
 	out->tail_miss = a->tail_miss - b->tail_miss;
 }
 
+/* JSON fields naming target @i, for --json events. */
+static void target_fields(const struct engine *e, int i, char *buf, size_t len)
+{
+	const struct ro_target *rt = &e->ro->t[i];
+
+	snprintf(buf, len, "\"ifname\":\"%s\",\"hook\":\"%s\",\"generation\":%" PRIu64
+		 ",\"canary\":%s", rt->ifname, hook_of(e), e->ro->id, rt->canary ? "true" : "false");
+}
+
 /* Is target @i's interface still the one the rollout started on? */
 static bool check_lost(struct engine *e, int i)
 {
 	struct ro_target *rt = &e->ro->t[i];
+	char fields[160];
 
 	if (rt->state == RT_LOST)
 		return true;
@@ -110,7 +121,8 @@ static bool check_lost(struct engine *e, int i)
 		return false;
 	rt->state = RT_LOST;
 	e->f.t[i].lost = true;
-	ui__event("lost", NULL, "%s/%s: interface lost during the rollout (deleted or re-created); it is not judged and counts as unhealthy, never healthy",
+	target_fields(e, i, fields, sizeof(fields));
+	ui__event("lost", fields, "%s/%s: interface lost during the rollout (deleted or re-created); it is not judged and counts as unhealthy, never healthy",
 		  rt->ifname, hook_of(e));
 	return true;
 }
@@ -304,6 +316,15 @@ static int analyze(struct engine *e, const struct ro_action *a)
 		rollout__judged(e->ro);
 		return save(e);
 	}
+	snprintf(e->ro->breach.gate, sizeof(e->ro->breach.gate), "%s",
+		 worst.gate ? worst.gate : "none");
+	snprintf(e->ro->breach.ifname, sizeof(e->ro->breach.ifname), "%s", worst_if ? worst_if : "");
+	e->ro->breach.value = worst.value;
+	e->ro->breach.threshold = worst.threshold;
+	snprintf(e->breach_fields, sizeof(e->breach_fields),
+		 "\"gate\":\"%s\",\"ifname\":\"%s\",\"value\":%.6g,\"threshold\":%.6g,\"elapsed_ms\":%" PRIu64,
+		 worst.gate ? worst.gate : "none", worst_if ? worst_if : "", worst.value,
+		 worst.threshold, elapsed);
 	snprintf(e->ro->reason, sizeof(e->ro->reason), "step %d (analyze): %s%s%s on %s after %.1fs",
 		 a->step + 1, v == HEALTH_INCONCLUSIVE ? "inconclusive: " : "gate breached: ",
 		 worst.reason, "", worst_if ? worst_if : "-", elapsed / 1000.0);
@@ -337,6 +358,7 @@ static void take_prewindows(struct engine *e, const struct ro_action *a)
 
 static int flip_wave(struct engine *e, const struct ro_action *a)
 {
+	char fields[160];
 	struct ro_target *rt;
 	int k, i, err;
 
@@ -362,7 +384,8 @@ static int flip_wave(struct engine *e, const struct ro_action *a)
 		}
 		fault__point("after-flip");
 		rt->state = RT_FLIPPED;
-		ui__event("flip", NULL, "%s/%s: generation %" PRIu64 " live (bank %c, one write of slot 0)",
+		target_fields(e, i, fields, sizeof(fields));
+		ui__event("flip", fields, "%s/%s: generation %" PRIu64 " live (bank %c, one write of slot 0)",
 			  rt->ifname, hook_of(e), e->ro->id, 'A' + rt->new_bank);
 	}
 	return save(e);
@@ -371,6 +394,7 @@ static int flip_wave(struct engine *e, const struct ro_action *a)
 /* Every target this rollout flipped goes back, one write each. */
 static int revert_all(struct engine *e)
 {
+	char fields[160];
 	struct ro_target *rt;
 	int i, err = 0;
 
@@ -391,7 +415,8 @@ static int revert_all(struct engine *e)
 			continue;
 		}
 		rt->state = RT_REVERTED;
-		ui__event("revert", NULL, "%s/%s: back on the previous generation (one write of slot 0)",
+		target_fields(e, i, fields, sizeof(fields));
+		ui__event("revert", fields, "%s/%s: back on the previous generation (one write of slot 0)",
 			  rt->ifname, hook_of(e));
 	}
 	return save(e) ?: err;
@@ -421,7 +446,7 @@ static int on_failure(struct engine *e)
 {
 	int err;
 
-	ui__event("breach", NULL, "%s", e->ro->reason);
+	ui__event("breach", e->breach_fields, "%s", e->ro->reason);
 	if (e->plan->on_failure == PLAN_ON_FAILURE_PAUSE) {
 		e->ro->status = RO_PAUSED;
 		save(e);

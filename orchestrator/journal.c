@@ -85,6 +85,10 @@ int journal__format(const struct rollout *ro, char *buf, size_t len)
 	    ro->step, ro->wave, ro->started, ro->ended);
 	put(buf, len, &off, "prev_gen %" PRIu64 "\nplan_path %s\nreason %s\n", ro->prev_gen,
 	    ro->plan_path, ro->reason);
+	if (ro->breach.gate[0])
+		put(buf, len, &off, "breach %s %s %.17g %.17g\n", ro->breach.gate,
+		    ro->breach.ifname[0] ? ro->breach.ifname : "-", ro->breach.value,
+		    ro->breach.threshold);
 	for (i = 0; i < ro->nr; i++)
 		put(buf, len, &off, "target %s %u %d %d %d %d %s\n", ro->t[i].ifname,
 		    ro->t[i].ifindex, ro->t[i].canary, ro->t[i].prev_bank, ro->t[i].new_bank,
@@ -113,6 +117,16 @@ static int parse_target(struct rollout *ro, const char *val)
 	t->created = created;
 	t->state = idx;
 	ro->nr++;
+	return 0;
+}
+
+static int parse_breach(struct rollout *ro, const char *val)
+{
+	if (sscanf(val, "%31s %15s %lg %lg", ro->breach.gate, ro->breach.ifname,
+		   &ro->breach.value, &ro->breach.threshold) != 4)
+		return -EINVAL;
+	if (!strcmp(ro->breach.ifname, "-"))
+		ro->breach.ifname[0] = '\0';
 	return 0;
 }
 
@@ -147,6 +161,8 @@ static int parse_kv(struct rollout *ro, const char *key, const char *val)
 		ro->prev_gen = strtoull(val, NULL, 10);
 	else if (!strcmp(key, "target"))
 		return parse_target(ro, val);
+	else if (!strcmp(key, "breach"))
+		return parse_breach(ro, val);
 	else
 		return -EINVAL;
 	return 0;
@@ -258,6 +274,14 @@ static void emit_rollout(FILE *f, const void *arg)
 		   ",\"reason\":", plan__hook_name(ro->hook), journal__status_name(ro->status),
 		ro->started, ro->ended);
 	cli__json_str(f, ro->reason);
+	if (ro->breach.gate[0]) {
+		fprintf(f, ",\"breach\":{\"gate\":");
+		cli__json_str(f, ro->breach.gate);
+		fprintf(f, ",\"ifname\":");
+		cli__json_str(f, ro->breach.ifname);
+		fprintf(f, ",\"value\":%.6g,\"threshold\":%.6g}", ro->breach.value,
+			ro->breach.threshold);
+	}
 	fprintf(f, ",\"interfaces\":[");
 	for (i = 0; i < ro->nr; i++) {
 		fprintf(f, "%s{\"ifname\":", i ? "," : "");

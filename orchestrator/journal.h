@@ -61,6 +61,12 @@ struct rollout {
 	int64_t ended;
 	uint64_t prev_gen;	/* generation live before, 0 if none */
 	char reason[512];	/* why it ended/paused, with numbers */
+	struct {
+		char gate[32];	/* the gate that failed, "" if none */
+		char ifname[IF_NAMESIZE];
+		double value;	/* measured */
+		double threshold;
+	} breach;
 	int nr;
 	struct ro_target t[PLAN_MAX_IFACES];
 };
