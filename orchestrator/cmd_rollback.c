@@ -40,6 +40,14 @@ static int rollback_cb(const char *ifname, enum plan_hook hook, void *ctx)
 		return err ? TG_ERR_INCONSISTENT : (int)-ENOENT;
 	}
 	to = !live;
+	state__load_ap(ifname, hook, &st);
+	if (st.bank[to].rejected && !*(bool *)ctx) {
+		pr_warn("rollback %s/%s: bank %c holds generation %llu (%s), which failed its rollout and was rolled back; nothing older is loaded. Use 'tailgate rollback --force %s' to flip onto it anyway\n",
+			ifname, hk, 'A' + to, (unsigned long long)st.bank[to].gen, st.bank[to].plan,
+			ifname);
+		attach__close(&ap);
+		return -EEXIST;
+	}
 	err = slots__flip(ap.slots_fd, to);
 	attach__close(&ap);
 	if (err) {
@@ -47,7 +55,6 @@ static int rollback_cb(const char *ifname, enum plan_hook hook, void *ctx)
 			err == -ENOENT ? "no previous generation is loaded" : strerror(-err));
 		return err;
 	}
-	state__load_ap(ifname, hook, &st);
 	snprintf(msg, sizeof(msg), "%s/%s: rolled back to generation %llu (%s), bank %c", ifname, hk,
 		 (unsigned long long)st.bank[to].gen, st.bank[to].plan[0] ? st.bank[to].plan : "?",
 		 'A' + to);
@@ -58,10 +65,15 @@ static int rollback_cb(const char *ifname, enum plan_hook hook, void *ctx)
 
 int do_rollback(int argc, char **argv)
 {
+	bool force = argc > 1 && !strcmp(argv[1], "--force");
 	int err;
 
 	err = cli__need_kernel("rollback") ?: lock__acquire("rollback");
 	if (err)
 		return err;
-	return cli__foreach_named(argc, argv, "rollback", rollback_cb, NULL);
+	if (force) {
+		argv[1] = argv[0];
+		return cli__foreach_named(argc - 1, argv + 1, "rollback", rollback_cb, &force);
+	}
+	return cli__foreach_named(argc, argv, "rollback", rollback_cb, &force);
 }

@@ -88,8 +88,8 @@ static void print_bank_text(const struct ap_view *v, int b, const char *what)
 	const struct state_bank *sb = &v->st.bank[b];
 	int i;
 
-	printf("    %-8s bank %c  gen %-4" PRIu64 " plan %-20s", what, 'A' + b, sb->gen,
-	       sb->plan[0] ? sb->plan : "-");
+	printf("    %-8s bank %c  gen %-4" PRIu64 " plan %-20s", sb->rejected && b != v->live ?
+	       "rejected" : what, 'A' + b, sb->gen, sb->plan[0] ? sb->plan : "-");
 	for (i = 0; i < v->nr[b]; i++)
 		printf(" %s[%u]=%u", i < sb->nr_stages ? sb->stage[i] : "?",
 		       TG_BANK_BASE(b) + i, v->ids[b][i]);
@@ -114,8 +114,8 @@ static void print_bank_json(const struct ap_view *v, int b)
 	const struct state_bank *sb = &v->st.bank[b];
 	int i;
 
-	printf("{\"bank\":\"%c\",\"live\":%s,\"generation\":%" PRIu64 ",\"plan\":", 'A' + b,
-	       b == v->live ? "true" : "false", sb->gen);
+	printf("{\"bank\":\"%c\",\"live\":%s,\"rejected\":%s,\"generation\":%" PRIu64 ",\"plan\":",
+	       'A' + b, b == v->live ? "true" : "false", sb->rejected ? "true" : "false", sb->gen);
 	cli__json_str(stdout, sb->plan);
 	printf(",\"stages\":[");
 	for (i = 0; i < v->nr[b]; i++) {

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "rollout.h"
 #include "slots.h"
+#include "state.h"
 #include "tailgate.h"
 #include "ui.h"
 
@@ -391,6 +392,21 @@ static int flip_wave(struct engine *e, const struct ro_action *a)
 	return save(e);
 }
 
+/*
+ * The generation stays loaded in its bank; note that it failed, so a
+ * later `tailgate rollback` does not flip back onto it unasked.
+ */
+static void mark_rejected(struct engine *e, int i)
+{
+	const struct ro_target *rt = &e->ro->t[i];
+	struct state_ap st;
+
+	if (state__load_ap(rt->ifname, e->ro->hook, &st))
+		return;
+	st.bank[rt->new_bank].rejected = true;
+	state__save_ap(rt->ifname, e->ro->hook, &st);
+}
+
 /* Every target this rollout flipped goes back, one write each. */
 static int revert_all(struct engine *e)
 {
@@ -415,6 +431,7 @@ static int revert_all(struct engine *e)
 			continue;
 		}
 		rt->state = RT_REVERTED;
+		mark_rejected(e, i);
 		target_fields(e, i, fields, sizeof(fields));
 		ui__event("revert", fields, "%s/%s: back on the previous generation (one write of slot 0)",
 			  rt->ifname, hook_of(e));

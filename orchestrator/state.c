@@ -49,6 +49,8 @@ static void parse_line(struct state_ap *st, char *line)
 		st->ifindex = v;
 	} else if (sscanf(line, "fail_closed %u", &v) == 1) {
 		st->fail_closed = v;
+	} else if (sscanf(line, "rejected %u", &b) == 1 && b < TG_NR_BANKS) {
+		st->bank[b].rejected = true;
 	} else if (sscanf(line, "bank %u gen %" SCNu64 " plan %63s stages %1023s ids %255s",
 			  &b, &gen, plan, stages, ids) == 5 && b < TG_NR_BANKS) {
 		st->bank[b].gen = gen;
@@ -110,6 +112,9 @@ int state__save_ap(const char *ifname, enum plan_hook hook, const struct state_a
 		       st->fail_closed);
 	for (b = 0; b < TG_NR_BANKS && off < sizeof(buf); b++)
 		off += fmt_bank(buf + off, sizeof(buf) - off, b, &st->bank[b]);
+	for (b = 0; b < TG_NR_BANKS && off < sizeof(buf); b++)
+		if (st->bank[b].rejected)
+			off += snprintf(buf + off, sizeof(buf) - off, "rejected %u\n", b);
 	if (off >= sizeof(buf))
 		return -E2BIG;
 	return pins__write_atomic(path, buf, off);

@@ -18,6 +18,7 @@
 
 struct state_bank {
 	uint64_t gen;			/* 0: bank never loaded */
+	bool rejected;			/* its rollout failed and was rolled back */
 	char plan[PLAN_MAX_NAME];
 	int nr_stages;
 	char stage[TG_MAX_STAGES][PLAN_MAX_NAME];
