@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <bpf/libbpf.h>
 
 #include "fleet.h"
@@ -149,6 +150,31 @@ static int check_foreign_xdp(const struct target *t)
 	return -EBUSY;
 }
 
+/*
+ * Stages parse Ethernet frames: an interface of another link type
+ * (loopback, a tun, an IP tunnel) would feed them something else.
+ */
+static int check_link_type(const struct target *t)
+{
+	char path[128];
+	long type = ARPHRD_ETHER;
+	FILE *fp;
+
+	/* sysfs sizes lie (4096): read it as a stream. */
+	snprintf(path, sizeof(path), "/sys/class/net/%s/type", t->ap.ifname);
+	fp = fopen(path, "re");
+	if (!fp)
+		return 0;	/* no sysfs here: the kernel will tell */
+	if (fscanf(fp, "%ld", &type) != 1)
+		type = ARPHRD_ETHER;
+	fclose(fp);
+	if (type == ARPHRD_ETHER)
+		return 0;
+	pr_warn("%s: link type %ld is not Ethernet (ARPHRD_ETHER); tailgate stages parse Ethernet frames: leave it out of the plan\n",
+		t->ap.ifname, type);
+	return -EPROTOTYPE;
+}
+
 static int preflight_one(struct fleet *f, struct target *t)
 {
 	const struct plan *plan = f->plan;
@@ -164,7 +190,7 @@ static int preflight_one(struct fleet *f, struct target *t)
 		return err;
 	}
 	t->existed = t->ap.attached;
-	err = check_foreign_xdp(t);
+	err = check_link_type(t) ?: check_foreign_xdp(t);
 	if (err)
 		return err;
 	err = state__load_ap(t->ap.ifname, plan->hook, &t->st);
