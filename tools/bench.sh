@@ -576,10 +576,10 @@ section_bounds() {
 		lean=$(sumval "${h}_slope_tailgate-lean-prototype")
 		t4=$(sumval "${h}_tailgate_4"); lx4=$(sumval "${h}_libxdp-model_4")
 		l4=$(sumval "${h}_tailgate-lean-prototype_4")
-		echo "- **$h dispatch.** A chain of stages that do nothing but the tail call costs $(fmt "$bare") ns per hop: that is the kernel's own sequence (tail-call counter check and increment through a pointer, the callee-saved register pops, the patched \`jmp\`, the next program's prologue), below which no tail-call design goes. A BPF-to-BPF call in the libxdp model costs $(fmt "$(awk -v a="$lx" -v b="$mono" 'BEGIN {print a - b}')") ns per program beyond the same work. So with the same 4 programs tailgate pays about 4 × $(fmt "$(awk -v a="$bare" -v b="$lx" -v c="$mono" 'BEGIN {print a - (b - c)}')") ns more than the libxdp model before doing anything else, plus its dispatcher's slot-0 counters. The lean prototype (\`bench_lean.bpf.c\`: tail call with its arguments pinned to r1–r3, which frees two callee-saved registers per hop, and a dispatcher that counts only misses) measures $(fmt "$l4") ns at 4 stages against $(fmt "$t4") (shipped) and $(fmt "$lx4") (libxdp model), slope $(fmt "$lean") ns/stage."
+		echo "- **$h dispatch.** A chain of stages that do nothing but the tail call costs $(fmt "$bare") ns per added stage: the kernel's own sequence (tail-call counter check and increment through a pointer on the stack, callee-saved register pops and pushes, the patched \`jmp\`, the next prologue), the floor under any tail-call design here. The libxdp model's BPF-to-BPF call costs $(fmt "$(awk -v a="$lx" -v b="$mono" 'BEGIN {print a - b}')") ns per added program beyond the same work inlined, against $(fmt "$(sumval "${h}_hop")") ns for tailgate's hop; tailgate also runs its dispatcher's slot-0 counters, which the libxdp dispatcher does not have. The lean prototype (\`bench_lean.bpf.c\`: tail call with its arguments pinned to r1–r3, freeing two callee-saved registers per hop; a dispatcher that counts only misses) measures $(fmt "$l4") ns at 4 stages against $(fmt "$t4") shipped and $(fmt "$lx4") for the libxdp model (slope $(fmt "$lean") ns/stage)."
 	done
 	cat <<-EOF
-	- **Flips.** Writing slot 0 makes the kernel re-patch the dispatcher's direct jump: \`smp_text_poke_batch_finish()\` with three rounds of IPIs to every CPU, each IPI and each irq-enable an exit to the hypervisor on this PVM guest (see the profile above). The same prog-array write with nothing to re-patch takes $(grep 'control:' "$OUT/flip-single.md" 2>/dev/null | awk -F'|' '{gsub(/ /, "", $4); print $4}') µs. The latency therefore depends on the platform and on whether the other vCPU is idle or busy; a promotion is $NIF such re-patches in a row (they serialise on the kernel's text mutex). Swapping per-bank dispatchers with \`bpf_link_update()\` is no way out for XDP: replacing an XDP program re-patches the kernel's XDP dispatcher trampoline instead (the "alternative" row). What would reach the target: a dispatcher whose slot-0 key is not a load-time constant (the flip becomes the plain write, $(grep 'control:' "$OUT/flip-single.md" 2>/dev/null | awk -F'|' '{gsub(/ /, "", $4); print $4}') µs here), at the price of one indirect, retpolined hop per packet (+$(fmt "$(awk -v a="$(sumval xdp_slope_tailgate-map-key)" -v b="$(sumval xdp_slope_tailgate)" 'BEGIN {print a - b}')") ns XDP, from the map-read key column): a trade-off for operators, not a free fix.
+	- **Flips.** Writing slot 0 makes the kernel re-patch the dispatcher's direct jump: \`smp_text_poke_batch_finish()\` with three rounds of IPIs to every CPU, each IPI and each irq-enable an exit to the hypervisor on this PVM guest (see the profile above). The same prog-array write with nothing to re-patch takes $(grep 'control:' "$OUT/flip-single.md" 2>/dev/null | awk -F'|' '{gsub(/ /, "", $4); print $4}') µs. The latency therefore depends on the platform and on whether the other vCPU is idle or busy; a promotion is $NIF such re-patches in a row (they serialise on the kernel's text mutex). Swapping per-bank dispatchers with \`bpf_link_update()\` is no way out for XDP: replacing an XDP program re-patches the kernel's XDP dispatcher trampoline instead (the "alternative" row). What would reach the target: a dispatcher whose slot-0 key is not a load-time constant (the flip becomes the plain write, $(grep 'control:' "$OUT/flip-single.md" 2>/dev/null | awk -F'|' '{gsub(/ /, "", $4); print $4}') µs here), at the price of one indirect, retpolined hop per packet (+$(fmt "$(sumval xdp_mapkey_extra)") ns XDP, from the map-read key column): a trade-off for operators, not a free fix.
 	- **Rollout.** Verification is a fraction of a millisecond per stage; almost all of the time is libbpf reading and parsing the 5 MB kernel BTF once per object (dispatcher + 3 stages per interface), because every object carries CO-RE relocations. See "Load and verify, per stage" for (a) keeping glibc from returning the parse buffers (two \`mallopt()\` calls), (b) building the BPF objects with \`-DBPF_NO_PRESERVE_ACCESS_INDEX\` (tailgate's programs only touch uapi context structs and packet headers, which CO-RE cannot move), (c) a minimal BTF via \`btf_custom_path\`, and the what-if rows of "Rollout cost".
 	EOF
 }
@@ -587,21 +587,26 @@ section_bounds() {
 # 5. The short table
 
 summary() {
-	local h t4 m4 l4 s sm hop dyn f1 ff ap rss zl sent lost miss flips
+	local h t4 m4 l4 rm4 rl4 s hop dyn f1 ff ap rss zl sent lost miss flips
 	echo "| measurement | target | result | |"
 	echo "|---|---|---|---|"
 	for h in xdp tc; do
 		s=$(sumval "${h}_slope_tailgate")
-		sm=$(sumval "${h}_slope_monolith")
-		hop=$(awk -v a="$s" -v b="$sm" 'BEGIN {print a - b}')
-		dyn=$(awk -v a="$(sumval "${h}_slope_tailgate-map-key")" -v b="$s" 'BEGIN {print a - b}')
+		hop=$(sumval "${h}_hop")
+		dyn=$(sumval "${h}_mapkey_extra")
 		t4=$(sumval "${h}_tailgate_4")
 		m4=$(sumval "${h}_monolith_4")
 		l4=$(sumval "${h}_libxdp-model_4")
-		echo "| $h: one tail-call hop | ≤ 2 ns | $(fmt "$hop") ns beyond the same work inlined; $(fmt "$s") ns per added stage including the stage's own counters | $(verdict le "$hop" 2) (hop); $(verdict le "$s" 2) (per stage) |"
-		echo "| $h: chain of 4 vs monolith | ≤ 1.3x | $(fmt "$t4") vs $(fmt "$m4") ns = $(fmt "$(awk -v a="$t4" -v b="$m4" 'BEGIN {print a / b}')")x | $(verdict le "$(awk -v a="$t4" -v b="$m4" 'BEGIN {print a / b}')" 1.3) |"
-		echo "| $h: chain of 4 vs libxdp model | faster | $(fmt "$t4") vs $(fmt "$l4") ns = $(fmt "$(awk -v a="$t4" -v b="$l4" 'BEGIN {print a / b}')")x | $(verdict lt "$t4" "$l4") |"
-		echo "| $h: tail calls are direct | direct | JIT (XDP): $(grep -c 'direct tail call' "$OUT/jit.md" 2>/dev/null || true) sites \`jmp rel32\` into the next program, map-read key through \`$(grep -o '__x86_indirect[a-z_]*' "$OUT/jit.md" 2>/dev/null | head -1)\`; map-read key costs +$(fmt "$dyn") ns per hop | $(verdict lt 0 "$dyn") |"
+		rm4=$(sumval "${h}_ratio_monolith_4")
+		rl4=$(sumval "${h}_ratio_libxdp_4")
+		echo "| $h: one tail-call hop | ≤ 2 ns | $(fmt "$hop") ns beyond the same work inlined (tailgate − monolith slope); $(fmt "$s") ns per added stage including the stage's own counters | $(verdict le "$hop" 2) (hop); $(verdict le "$s" 2) (per stage) |"
+		echo "| $h: chain of 4 vs monolith | ≤ 1.3x | $(fmt "$rm4")x ($(fmt "$t4") vs $(fmt "$m4") ns) | $(verdict le "$rm4" 1.3) |"
+		echo "| $h: chain of 4 vs libxdp model | faster (< 1x) | $(fmt "$rl4")x ($(fmt "$t4") vs $(fmt "$l4") ns) | $(verdict lt "$rl4" 1) |"
+		if [[ $h == xdp ]]; then
+			echo "| $h: tail calls are direct | direct | JIT image: dispatcher and stage each end in \`jmp rel32\` (e9) into the next program ($(grep -c '[*][*]direct tail call' "$OUT/jit.md" 2>/dev/null || echo 0) such sites found); the map-read-key variant jumps through \`$(grep -o '__x86_indirect[a-z_]*' "$OUT/jit.md" 2>/dev/null | head -1)\` and costs +$(fmt "$dyn") ns per hop | $(verdict grep -q 'bench_pass stage.*direct tail call' "$OUT/jit.md") |"
+		else
+			echo "| $h: tail calls are direct | direct | same header and JIT path; a map-read key costs +$(fmt "$dyn") ns per hop | $(verdict lt 2 "$dyn") |"
+		fi
 	done
 	if [[ $HAVE_CLI == 1 && -s $OUT/flip-single.md ]]; then
 		f1=$(grep 'slots__flip' "$OUT/flip-single.md" | awk -F'|' '{gsub(/ /, "", $4); print $4}')
