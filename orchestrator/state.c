@@ -28,6 +28,9 @@ static void parse_stages(struct state_bank *b, char *list, bool ids)
 	char *save = NULL, *tok;
 	int n = 0;
 
+	/* fmt_bank() writes an empty bank as "stages - ids 0": no stage. */
+	if (!strcmp(list, "-"))
+		list[0] = '\0';
 	for (tok = strtok_r(list, ",", &save); tok && n < TG_MAX_STAGES;
 	     tok = strtok_r(NULL, ",", &save), n++) {
 		if (ids)
@@ -54,7 +57,8 @@ static void parse_line(struct state_ap *st, char *line)
 	} else if (sscanf(line, "bank %u gen %" SCNu64 " plan %63s stages %1023s ids %255s",
 			  &b, &gen, plan, stages, ids) == 5 && b < TG_NR_BANKS) {
 		st->bank[b].gen = gen;
-		snprintf(st->bank[b].plan, sizeof(st->bank[b].plan), "%s", plan);
+		snprintf(st->bank[b].plan, sizeof(st->bank[b].plan), "%s",
+			 strcmp(plan, "-") ? plan : "");
 		parse_stages(&st->bank[b], stages, false);
 		parse_stages(&st->bank[b], ids, true);
 	}
