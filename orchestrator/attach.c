@@ -41,6 +41,7 @@ void attach__init(struct ap *ap)
 	ap->slots_fd = -1;
 	ap->stats_fd = -1;
 	ap->link_fd = -1;
+	ap->prog_fd = -1;
 }
 
 void attach__close(struct ap *ap)
@@ -57,8 +58,10 @@ void attach__close(struct ap *ap)
 	}
 	if (ap->link_fd >= 0)
 		close(ap->link_fd);
+	if (ap->prog_fd >= 0)
+		close(ap->prog_fd);
 	ap->skel = NULL;
-	ap->slots_fd = ap->stats_fd = ap->link_fd = -1;
+	ap->slots_fd = ap->stats_fd = ap->link_fd = ap->prog_fd = -1;
 	ap->attached = false;
 }
 
@@ -110,6 +113,79 @@ static int check_link_iface(struct ap *ap)
 	return 0;
 }
 
+/* The clsact fallback */
+
+#define TG_TC_HANDLE	0x7467		/* "tg" */
+#define TG_TC_PRIO	1
+
+static bool force_clsact(void)
+{
+	const char *m = getenv("TAILGATE_TC_ATTACH");
+
+	return m && !strcmp(m, "clsact");
+}
+
+static void tc_hook(const struct ap *ap, struct bpf_tc_hook *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->sz = sizeof(*h);
+	h->ifindex = ap->ifindex;
+	h->attach_point = ap->hook == PLAN_HOOK_TC_EGRESS ? BPF_TC_EGRESS : BPF_TC_INGRESS;
+}
+
+static int clsact_attach(const struct ap *ap, int prog_fd, bool replace)
+{
+	LIBBPF_OPTS(bpf_tc_opts, o, .prog_fd = prog_fd, .handle = TG_TC_HANDLE,
+		    .priority = TG_TC_PRIO, .flags = replace ? BPF_TC_F_REPLACE : 0);
+	struct bpf_tc_hook h;
+	int err;
+
+	tc_hook(ap, &h);
+	err = bpf_tc_hook_create(&h);
+	if (err && err != -EEXIST)
+		return err;
+	return bpf_tc_attach(&h, &o);
+}
+
+static int clsact_detach(const struct ap *ap)
+{
+	LIBBPF_OPTS(bpf_tc_opts, o, .handle = TG_TC_HANDLE, .priority = TG_TC_PRIO);
+	struct bpf_tc_hook h;
+	int err;
+
+	tc_hook(ap, &h);
+	err = bpf_tc_detach(&h, &o);
+	return err == -ENOENT || err == -EINVAL ? 0 : err;
+}
+
+/* Is our filter on the interface, running the pinned dispatcher? */
+static int clsact_check(struct ap *ap)
+{
+	LIBBPF_OPTS(bpf_tc_opts, o, .handle = TG_TC_HANDLE, .priority = TG_TC_PRIO);
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	struct bpf_tc_hook h;
+
+	ap->ifindex = if_nametoindex(ap->ifname);
+	if (!ap->ifindex)
+		return -ENODEV;
+	if (bpf_obj_get_info_by_fd(ap->prog_fd, &info, &len))
+		return -errno;
+	tc_hook(ap, &h);
+	if (bpf_tc_query(&h, &o) || o.prog_id != info.id)
+		return -ESTALE;
+	return 0;
+}
+
+static int open_clsact(struct ap *ap)
+{
+	ap->prog_fd = obj_get(ap, TG_PIN_PROG);
+	if (ap->prog_fd < 0)
+		return errno == ENOENT ? -ENOENT : -errno;
+	ap->clsact = true;
+	return 0;
+}
+
 int attach__open(struct ap *ap, const char *ifname, enum plan_hook hook)
 {
 	char name[IF_NAMESIZE];
@@ -124,7 +200,10 @@ int attach__open(struct ap *ap, const char *ifname, enum plan_hook hook)
 	ap->link_fd = obj_get(ap, TG_PIN_LINK);
 	if (ap->link_fd < 0) {
 		err = errno == ENOENT ? -ENOENT : -errno;
-		goto out_close;
+		if (err == -ENOENT && hook != PLAN_HOOK_XDP)
+			err = open_clsact(ap);
+		if (err)
+			goto out_close;
 	}
 	ap->slots_fd = obj_get(ap, TG_MAP_SLOTS);
 	ap->stats_fd = obj_get(ap, TG_MAP_STATS);
@@ -133,7 +212,7 @@ int attach__open(struct ap *ap, const char *ifname, enum plan_hook hook)
 		goto out_close;
 	}
 	ap->attached = true;
-	err = check_link_iface(ap);
+	err = ap->clsact ? clsact_check(ap) : check_link_iface(ap);
 	if (err)
 		return err;	/* fds stay open: detach and recover need them */
 	return 0;
@@ -224,6 +303,28 @@ static int link_create(const struct ap *ap, int prog_fd)
 	return fd;
 }
 
+/* No TCX (kernel < 6.6) or asked for: a clsact filter, program pinned. */
+static int commit_clsact(struct ap *ap)
+{
+	int fd = dispatcher_prog_fd(ap, ap->skel), err;
+
+	pr_debug("%s/%s: attaching through clsact\n", ap->ifname, plan__hook_name(ap->hook));
+	err = pin_fd(ap, fd, TG_PIN_PROG);
+	if (err)
+		goto out_unpin;
+	err = clsact_attach(ap, fd, false);
+	if (err)
+		goto out_unpin;
+	ap->prog_fd = dup(fd);
+	ap->clsact = true;
+	ap->attached = true;
+	return 0;
+
+out_unpin:
+	unpin_all(ap);
+	return err;
+}
+
 int attach__commit(struct ap *ap)
 {
 	int err;
@@ -239,7 +340,12 @@ int attach__commit(struct ap *ap)
 		goto out_unpin;
 	/* Pins first, link last: a crash leaves maps to clean, never an
 	 * attached dispatcher whose prog array nobody can find. */
-	ap->link_fd = link_create(ap, dispatcher_prog_fd(ap, ap->skel));
+	ap->link_fd = ap->hook != PLAN_HOOK_XDP && force_clsact() ? -EOPNOTSUPP :
+		      link_create(ap, dispatcher_prog_fd(ap, ap->skel));
+	if (ap->hook != PLAN_HOOK_XDP && (ap->link_fd == -EINVAL || ap->link_fd == -EOPNOTSUPP)) {
+		ap->link_fd = -1;
+		return commit_clsact(ap);
+	}
 	if (ap->link_fd < 0) {
 		err = ap->link_fd;
 		goto out_unpin;
@@ -259,12 +365,32 @@ out_unpin:
 	return err;
 }
 
+/* Replace the filter's program in place, then the pin. */
+static int upgrade_clsact(struct ap *ap, int fd)
+{
+	char path[PATH_MAX];
+	int err;
+
+	err = clsact_attach(ap, fd, true);
+	if (err)
+		return err;
+	if (pins__path(path, sizeof(path), "%s/%s", ap->dir, TG_PIN_PROG))
+		return -ENAMETOOLONG;
+	unlink(path);
+	err = pin_fd(ap, fd, TG_PIN_PROG);
+	if (!err) {
+		close(ap->prog_fd);
+		ap->prog_fd = dup(fd);
+	}
+	return err;
+}
+
 int attach__upgrade(struct ap *ap, bool fail_closed)
 {
 	struct dispatcher *skel;
 	int err;
 
-	if (ap->link_fd < 0)
+	if (ap->link_fd < 0 && !ap->clsact)
 		return -ENOLINK;
 	skel = dispatcher_open(ap->hook, fail_closed);
 	if (!skel)
@@ -274,7 +400,9 @@ int attach__upgrade(struct ap *ap, bool fail_closed)
 	      dispatcher__load(skel);
 	if (err)
 		goto out_destroy;
-	if (bpf_link_update(ap->link_fd, dispatcher_prog_fd(ap, skel), NULL))
+	if (ap->clsact)
+		err = upgrade_clsact(ap, dispatcher_prog_fd(ap, skel));
+	else if (bpf_link_update(ap->link_fd, dispatcher_prog_fd(ap, skel), NULL))
 		err = -errno;
 out_destroy:
 	dispatcher__destroy(skel);
@@ -287,6 +415,8 @@ int attach__detach(struct ap *ap)
 
 	if (ap->link_fd >= 0 && bpf_link_detach(ap->link_fd) && errno != ENOLINK)
 		err = -errno;
+	if (ap->clsact && if_nametoindex(ap->ifname) == (unsigned int)ap->ifindex)
+		err = clsact_detach(ap) ?: err;
 	unpin_all(ap);
 	attach__close(ap);
 	return err;

@@ -7,6 +7,12 @@
  * real maps before anything is attached or pinned: attach__prepare()
  * creates the maps in memory, attach__commit() pins them and attaches the
  * dispatcher. An attach point that already exists is simply opened.
+ *
+ * tc hooks attach through a TCX link (kernel >= 6.6). Where TCX is
+ * missing, or with TAILGATE_TC_ATTACH=clsact, they fall back to a
+ * direct-action filter on the clsact qdisc; the dispatcher program is
+ * then pinned as "prog" in place of "link", and upgrades replace the
+ * filter's program atomically (BPF_TC_F_REPLACE).
  */
 #ifndef __TG_ATTACH_H
 #define __TG_ATTACH_H
@@ -26,7 +32,9 @@ struct ap {
 	char dir[PATH_MAX];	/* <pin root>/<ifname>/<hook> */
 	int slots_fd;
 	int stats_fd;
-	int link_fd;		/* -1 until attached */
+	int link_fd;		/* -1 until attached (or in clsact mode) */
+	int prog_fd;		/* clsact mode: the pinned dispatcher */
+	bool clsact;		/* tc through a clsact filter, not TCX */
 	bool attached;		/* pins exist and the dispatcher is on */
 	struct dispatcher *skel;	/* set while prepared, not yet committed */
 };

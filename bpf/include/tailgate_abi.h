@@ -44,6 +44,7 @@
 #define TG_MAP_SLOTS		"slots"
 #define TG_MAP_STATS		"stats"
 #define TG_PIN_LINK		"link"
+#define TG_PIN_PROG		"prog"	/* clsact fallback: no link, the program */
 #define TG_PIN_MAPS_DIR		"maps"
 
 /*
