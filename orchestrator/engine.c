@@ -34,6 +34,7 @@ struct engine {
 	struct health_sample prewin[PLAN_MAX_IFACES];
 	bool has_prewin[PLAN_MAX_IFACES];
 	char breach_fields[384];	/* gate, interface, value, threshold */
+	bool own_plan;			/* loaded from the journal's plan path */
 };
 
 static const char *hook_of(const struct engine *e)
@@ -618,6 +619,10 @@ static int undo_install(struct engine *e, int err)
 
 static void engine_free(struct engine *e)
 {
+	if (!e)
+		return;
+	if (e->own_plan)
+		plan__free(e->plan);
 	fleet__free(&e->f);
 	free(e->ro);
 	free(e);
@@ -718,6 +723,7 @@ int engine__promote(void)
 	if (!err) {
 		/* The plan's steps and gates, as the rollout started with them. */
 		e->plan = cli__load_plan(e->ro->plan_path);
+		e->own_plan = true;
 		if (!e->plan)
 			err = TG_ERR_USAGE;
 	}
@@ -728,12 +734,7 @@ int engine__promote(void)
 			  e->ro->plan_name, e->ro->id, e->ro->step + 1);
 		err = save(e) ?: run(e);
 	}
-	if (e)
-		plan__free(e->plan);
-	if (e && e->ro)
-		engine_free(e);
-	else
-		free(e);
+	engine_free(e);
 	return err;
 }
 
@@ -748,11 +749,6 @@ int engine__abort(void)
 		err = revert_all(e);
 		finish(e, RO_ABORTED);
 	}
-	if (e)
-		plan__free(e->plan);
-	if (e && e->ro)
-		engine_free(e);
-	else
-		free(e);
+	engine_free(e);
 	return err;
 }
