@@ -18,9 +18,11 @@
 #   - `tailgate recover` exits 0, the journal is gone, `status --json` says
 #     ok everywhere, the chains are still complete;
 #   - a fresh `tailgate apply v2` succeeds and v2 runs everywhere.
-# The same for every fault point of a rollout that fails its gates and
-# rolls back (a drop-all stage), for kills of `tailgate rollback` and
-# `tailgate detach`, and for kills of apply at random moments.
+# The same for every fault point of a first rollout (no dispatcher before:
+# killed, an interface serves v1 whole or nothing, and recover removes
+# everything), of a rollout that fails its gates and rolls back (a
+# drop-all stage), for kills of `tailgate rollback` and `tailgate detach`,
+# and for kills of apply at random moments.
 set -u
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -146,17 +148,29 @@ rodata_read() {	# PROG:MAP...
 	done
 }
 
-declare -A LC_BASE LC_CHAIN
+declare -A LC_BASE LC_CHAIN LC_WHY
 
 # dp_check IF...: every named interface runs exactly one complete
 # generation: the checks of DP_JQ, and every stage of the live chain was
 # loaded for its own slot and its successor (rodata tg_self_slot and
-# tg_next_slot). Sets LC_BASE[IF] and LC_CHAIN[IF].
+# tg_next_slot). Sets LC_BASE[IF] and LC_CHAIN[IF]. An interface that
+# serves no generation at all (no XDP program, or the dispatcher with an
+# empty slot 0: it passes everything) gets chain "-" and LC_WHY[IF]; the
+# callers decide whether that is allowed.
 dp_check() {
 	local ifc st base chain rest pm i id next
 	dp_json >"$TG_TMP/dp.json"
 	while read -r ifc st base chain rest; do
-		[ "$st" = OK ] || tg_fail "$ifc: $base $chain $rest"
+		LC_WHY[$ifc]=""
+		if [ "$st" != OK ]; then
+			case "$base $chain $rest" in
+			"no XDP program attached" | "slot 0 is empty: no generation serves")
+				LC_BASE[$ifc]="" LC_CHAIN[$ifc]=- LC_WHY[$ifc]="$base $chain $rest"
+				continue
+				;;
+			esac
+			tg_fail "$ifc: $base $chain $rest"
+		fi
 		# shellcheck disable=SC2086
 		rodata_read $rest
 		i=0
@@ -176,8 +190,12 @@ dp_check() {
 head_packets() {
 	local ifc
 	for ifc in "$@"; do
-		bpftool -j map lookup pinned "$TAILGATE_PIN_ROOT/$ifc/xdp/stats" key "${LC_BASE[$ifc]}" 0 0 0
-	done | jq -s -r 'map([.formatted.values[].value.packets] | add) | join(" ")'
+		if [ -n "${LC_BASE[$ifc]}" ]; then
+			bpftool -j map lookup pinned "$TAILGATE_PIN_ROOT/$ifc/xdp/stats" key "${LC_BASE[$ifc]}" 0 0 0
+		else
+			echo '{"formatted": {"values": []}}'	# no live head: nothing to count
+		fi
+	done | jq -s -r 'map([.formatted.values[].value.packets] | add // 0) | join(" ")'
 }
 
 declare -a LIVE	# chain live on tgcr$i, as check_all last saw it
@@ -192,7 +210,7 @@ check_all() {
 	for i in 0 1 2; do
 		ok=""
 		for c in "$@"; do [ "${LC_CHAIN[tgcr$i]}" = "$c" ] && ok=1; done
-		[ -n "$ok" ] || tg_fail "$when: tgcr$i runs chain '${LC_CHAIN[tgcr$i]}', not one of: $*"
+		[ -n "$ok" ] || tg_fail "$when: tgcr$i runs chain '${LC_CHAIN[tgcr$i]}'${LC_WHY[tgcr$i]:+ (${LC_WHY[tgcr$i]})}, not one of: $*"
 		LIVE[$i]=${LC_CHAIN[tgcr$i]}
 	done
 	read -r -a before < <(head_packets "${IFACES[@]}")
@@ -208,6 +226,7 @@ check_all() {
 	done
 	read -r -a after < <(head_packets "${IFACES[@]}")
 	for i in 0 1 2; do
+		[ "${LIVE[$i]}" = - ] && continue
 		[ $((after[i] - before[i])) -ge $BURST ] ||
 			tg_fail "$when: tgcr$i's live head counted $((after[i] - before[i])) of a $BURST-packet burst"
 	done
@@ -253,11 +272,16 @@ run_tg() {
 	[ $rc -eq "$want" ] || tg_fail "$when: 'tailgate $*' exited $rc, want $want: $(tail -n5 "$TG_TMP/run.out")"
 }
 
-# v1 live everywhere, nothing else loaded, no journal.
-reset_v1() {
+# Nothing attached, no pins, no journal.
+detach_all() {
 	"$TG" detach --all >/dev/null 2>&1
 	rm -f "$JOURNAL"
 	[ -z "$(ls -A "$TAILGATE_PIN_ROOT" 2>/dev/null)" ] || tg_fail "reset: pins left after detach --all"
+}
+
+# v1 live everywhere, nothing else loaded, no journal.
+reset_v1() {
+	detach_all
 	run_tg 0 "reset" apply "$V1"
 }
 
@@ -274,9 +298,10 @@ after_kill() {
 	check_all "$when, after the fresh apply" "$CHAIN_V2"
 }
 
-# fault_points PLAN: "N NAME" for every point a full run of PLAN reaches.
+# fault_points PLAN [fresh]: "N NAME" for every point a full run of PLAN
+# reaches, from v1 live everywhere or (fresh) from nothing attached.
 fault_points() {
-	reset_v1
+	if [ "${2:-}" = fresh ]; then detach_all; else reset_v1; fi
 	TAILGATE_FAULT_TRACE=1 "$TG" apply "$1" >/dev/null 2>"$TG_TMP/trace"
 	sed -n 's/^fault point \([0-9]*\): \(.*\)$/\1 \2/p' "$TG_TMP/trace"
 }
@@ -311,6 +336,48 @@ for pt in "${POINTS[@]}"; do
 	after_kill "apply killed at fault point $n ($name)" $rc "$CHAIN_V1" "$CHAIN_V2"
 	exercised=$((exercised + 1))
 	echo "ok - apply killed at fault point $n ($name): one complete generation everywhere, recovered"
+done
+
+# --- 1b. every fault point of a first rollout -----------------------------------
+# No dispatcher anywhere before: the rollout attaches them. Killed, an
+# interface may serve v1 whole or nothing at all (no XDP program, or the
+# dispatcher passing everything with slot 0 empty), never part of v1, and
+# traffic flows either way. recover rolls the interrupted rollout back,
+# which for a first rollout means: no dispatcher, no pins, nothing left.
+
+mapfile -t FPOINTS < <(fault_points "$V1" fresh)
+echo "fault points of a first rollout: ${FPOINTS[*]/#/#}"
+for pt in "${FPOINTS[@]}"; do
+	read -r n name <<<"$pt"
+	budget "first rollout fault $n"
+	detach_all
+	fault_run "$n" apply "$V1"
+	rc=$?
+	when="first apply killed at fault point $n ($name)"
+	[ $rc -eq 137 ] || tg_fail "$when: apply exited $rc, want 137"
+	check_all "$when" - "$CHAIN_V1"
+	had_journal=$([ -e "$JOURNAL" ] && echo 1)
+	"$TG" recover >"$TG_TMP/recover.out" 2>&1 ||
+		tg_fail "$when: 'tailgate recover' exited $?: $(cat "$TG_TMP/recover.out")"
+	[ ! -e "$JOURNAL" ] || tg_fail "$when: the journal survived recover"
+	if [ -n "$had_journal" ]; then
+		check_all "$when, after recover" -
+		[ -z "$(ls -A "$TAILGATE_PIN_ROOT" 2>/dev/null)" ] ||
+			tg_fail "$when: recover left pins: $(cd "$TAILGATE_PIN_ROOT" && find . | head)"
+		for ifc in "${IFACES[@]}"; do
+			[ "${LC_WHY[$ifc]}" = "no XDP program attached" ] ||
+				tg_fail "$when: recover left $ifc with a dispatcher (${LC_WHY[$ifc]})"
+		done
+		[ "$("$TG" status --json | jq length)" = 0 ] ||
+			tg_fail "$when: status still lists attach points after recover"
+	else
+		check_all "$when, after recover" "$CHAIN_V1"
+	fi
+	recover_again "$when"
+	run_tg 0 "$when, fresh apply" apply "$V1"
+	check_all "$when, after the fresh apply" "$CHAIN_V1"
+	exercised=$((exercised + 1))
+	echo "ok - $when: v1 whole or nothing, recover removed everything"
 done
 
 # --- 2. every fault point of a rollout that rolls back -------------------------
@@ -457,4 +524,4 @@ for k in 1 2 3 4; do
 	echo "ok - apply killed after ${ms} ms (exit $rc)"
 done
 
-tg_pass "crash: $exercised kills (${#POINTS[@]} + ${#BPOINTS[@]} fault points, rollback, detach, random): never half-swapped, always recovered"
+tg_pass "crash: $exercised kills (${#POINTS[@]} + ${#FPOINTS[@]} + ${#BPOINTS[@]} fault points, rollback, detach, random): never half-swapped, always recovered"
