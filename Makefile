@@ -36,6 +36,7 @@ LDLIBS		+= $(PKG_LIBS) -lm
 
 ARCH		:= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 BPF_CFLAGS	:= -g -O2 -target bpf -Wall -Werror -D__TARGET_ARCH_$(ARCH) \
+		   -DBPF_NO_PRESERVE_ACCESS_INDEX \
 		   -I$(BUILD) -Ibpf/include
 
 BPF_SRCS	:= $(wildcard bpf/*.bpf.c)
