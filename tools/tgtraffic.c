@@ -10,13 +10,14 @@
  *
  * send paces at --rate (0: as fast as it can, then --count or --duration
  * must bound it), ends with END markers carrying the number sent, and
- * prints "sent=N". recv counts per stream until every sender's END (plus
+ * prints "sent=N"; SIGINT or SIGTERM ends it early the same way. recv counts per stream until every sender's END (plus
  * a short grace), the idle timeout or the duration, and prints
  * "received=N lost=N dup=N reordered=N expected=N".
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -50,6 +51,14 @@ struct opts {
 	int size, stream, idle_ms;
 	bool json;
 };
+
+/* SIGINT/SIGTERM end a send early, END markers and report included. */
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	stop = 1;
+}
 
 static double now(void)
 {
@@ -135,7 +144,9 @@ static int do_send(const struct opts *o)
 		msgs[i].msg_hdr.msg_iov = &iov[i];
 		msgs[i].msg_hdr.msg_iovlen = 1;
 	}
-	while ((!o->count || sent < o->count) && now() < end) {
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	while ((!o->count || sent < o->count) && now() < end && !stop) {
 		n = BATCH;
 		if (o->count && o->count - sent < n)
 			n = o->count - sent;
