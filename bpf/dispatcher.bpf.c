@@ -4,8 +4,12 @@
  * packet to slot 0 of the attach point's prog array, where the head of the
  * live generation sits. It never changes during a rollout; generations do.
  *
- * Slot 0 of "stats" holds its own counters: packets seen on the hook, and
- * tail misses when slot 0 is empty.
+ * Its hot path is the tail call alone: the head stage counts the packet
+ * under its own slot, so counting it here too would only cost every
+ * packet a second map update. Slot 0 of "stats" holds what the dispatcher
+ * itself decided: packets that found slot 0 empty (tail misses, passed,
+ * or dropped when fail-closed). A hook's total is slot 0's packets plus
+ * the live head's.
  */
 #include "tailgate_maps.h"
 
@@ -14,15 +18,19 @@ const volatile __u32 tg_fail_closed = 0;
 
 static __always_inline enum tg_verdict tg__dispatch(void *ctx, __u32 len)
 {
-	struct tg_stats *s = tg__stats(TG_SLOT_ENTRY);
+	enum tg_verdict v = tg_fail_closed ? TG_DROP : TG_PASS;
+	struct tg_stats *s;
 
+	bpf_tail_call_static(ctx, &slots, TG_SLOT_ENTRY);
+	/* Only reached when slot 0 is empty. */
+	s = tg__stats(TG_SLOT_ENTRY);
 	if (s) {
 		s->packets++;
 		s->bytes += len;
-		s->continued++;
+		s->tail_miss++;
 	}
-	bpf_tail_call_static(ctx, &slots, TG_SLOT_ENTRY);
-	return tg__tail_missed(s, tg_fail_closed);
+	tg__count_verdict(s, v);
+	return v;
 }
 
 SEC("xdp")

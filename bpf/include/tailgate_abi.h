@@ -55,8 +55,9 @@
  *
  * A continue whose tail call misses is taken back out of "continued",
  * counted in "tail_miss" and in the fallback verdict (pass, or drop when
- * fail-closed), so the identity above always holds. Slot 0 holds the
- * dispatcher's own counters.
+ * fail-closed), so the identity above always holds. Slot 0 holds what the
+ * dispatcher decided itself: only packets that found slot 0 empty (each a
+ * tail miss); packets it hands on are counted by the head stage.
  */
 struct tg_stats {
 	__u64 packets;
