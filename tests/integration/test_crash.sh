@@ -31,6 +31,11 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 
 tg_test_begin crash
 
+# One run of this test at a time (two `tests/run.sh` at once): its
+# interface names and subnets are fixed, a second run would delete them.
+exec {lockfd}>/run/lock/tailgate-test-crash.lock
+flock -w 600 "$lockfd" || tg_fail "another run of test_crash holds /run/lock/tailgate-test-crash.lock"
+
 IFACES=(tgcr0 tgcr1 tgcr2)
 BPF=$top/build/bpf
 P=$TG_TMP/plans
@@ -499,6 +504,34 @@ for r in "${DT[@]}"; do
 	detach_settled "'tailgate detach --all' killed ($r)"
 	exercised=$((exercised + 1))
 	echo "ok - 'tailgate detach --all' killed ($r)"
+done
+
+# --- 3b. `tailgate recover` itself killed ---------------------------------------
+# A first rollout killed after its canary flip leaves the most to undo
+# (a flip to revert, three dispatchers to remove). recover is killed at
+# each of its first state writes (history fsync or pin unlink); a second
+# recover must still finish the job.
+
+flip=$(printf '%s\n' "${FPOINTS[@]}" | awk '$2 == "after-flip" { print $1; exit }')
+for k in $(command -v strace >/dev/null && echo 1 2 3 4); do
+	budget "recover killed at write $k"
+	when="recover killed at its state write $k"
+	detach_all
+	fault_run "$flip" apply "$V1"
+	[ -e "$JOURNAL" ] || tg_fail "$when: setup: no journal after the killed apply"
+	kill_run "inject fsync,unlink $k" recover
+	rc=$?
+	[ "$rc" -eq 137 ] || [ "$rc" -lt 128 ] || tg_fail "$when: recover died of signal $((rc - 128))"
+	check_all "$when" - "$CHAIN_V1"
+	"$TG" recover >"$TG_TMP/recover.out" 2>&1 ||
+		tg_fail "$when: the next recover exited $?: $(cat "$TG_TMP/recover.out")"
+	[ ! -e "$JOURNAL" ] || tg_fail "$when: the journal survived the second recover"
+	[ -z "$(ls -A "$TAILGATE_PIN_ROOT" 2>/dev/null)" ] ||
+		tg_fail "$when: pins left: $(cd "$TAILGATE_PIN_ROOT" && find . | head)"
+	check_all "$when, after the next recover" -
+	recover_again "$when"
+	exercised=$((exercised + 1))
+	echo "ok - $when (exit $rc): the next recover removed everything"
 done
 
 # --- 4. SIGKILL at random moments of a rollout ----------------------------------
