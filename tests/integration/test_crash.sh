@@ -33,8 +33,6 @@ tg_test_begin crash
 
 # One run of this test at a time (two `tests/run.sh` at once): its
 # interface names and subnets are fixed, a second run would delete them.
-exec {lockfd}>/run/lock/tailgate-test-crash.lock
-flock -w 600 "$lockfd" || tg_fail "another run of test_crash holds /run/lock/tailgate-test-crash.lock"
 
 IFACES=(tgcr0 tgcr1 tgcr2)
 BPF=$top/build/bpf

@@ -27,8 +27,6 @@ tg_test_begin lock_and_lost
 
 # One run of this test at a time (two `tests/run.sh` at once): its
 # interface names and subnets are fixed, a second run would delete them.
-exec {lockfd}>/run/lock/tailgate-test-lock_and_lost.lock
-flock -w 600 "$lockfd" || tg_fail "another run of test_lock_and_lost holds /run/lock/tailgate-test-lock_and_lost.lock"
 
 BPF=$top/build/bpf
 P=$TG_TMP/plans

@@ -22,8 +22,6 @@ tg_test_begin preflight
 
 # One run of this test at a time (two `tests/run.sh` at once): its
 # interface names and subnets are fixed, a second run would delete them.
-exec {lockfd}>/run/lock/tailgate-test-preflight.lock
-flock -w 600 "$lockfd" || tg_fail "another run of test_preflight holds /run/lock/tailgate-test-preflight.lock"
 
 IFS_ALL=(tgpf0 tgpf1 tgpf2)	# tgpf0, tgpf1: running v1; tgpf2: no dispatcher
 BPF=$top/build/bpf

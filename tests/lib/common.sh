@@ -4,7 +4,8 @@
 # Shared helpers of the integration tests. Source it, then:
 #
 #   tg_test_begin NAME     own TAILGATE_PIN_ROOT / TAILGATE_STATE_DIR / TG_TMP,
-#                          cleanup trap (also on failure and on signals)
+#                          cleanup trap (also on failure and on signals),
+#                          and a lock so two runs of one test never overlap
 #   tg_on_exit CMD         register a cleanup (run in reverse order)
 #   tg_host NS IFNAME A4/LEN PEER4 [A6/LEN PEER6]
 #                          namespace NS with eth0 = PEER, root end IFNAME = A
@@ -46,6 +47,10 @@ tg_test_begin() {
 	[[ $(id -u) -eq 0 ]] || tg_skip "needs root (namespaces, XDP, bpffs)"
 	[[ -x $TG ]] || tg_fail "$TG is not built; run make"
 	_tg_need_bpffs || tg_fail "bpffs is not mounted at /sys/fs/bpf and mounting it failed"
+	# Two runs of one test would fight over its interface names: the
+	# second waits for the first.
+	exec {_tg_lockfd}>"/run/lock/tailgate-test-$TG_NAME.lock"
+	flock -w 600 "$_tg_lockfd" || tg_fail "another run of test $TG_NAME holds /run/lock/tailgate-test-$TG_NAME.lock"
 	export TAILGATE_PIN_ROOT=/sys/fs/bpf/tgt-$TG_NAME-$$
 	TAILGATE_STATE_DIR=$(mktemp -d "/tmp/tgt-$TG_NAME-state.XXXXXX")
 	TG_TMP=$(mktemp -d "/tmp/tgt-$TG_NAME.XXXXXX")
