@@ -11,8 +11,10 @@
 
 #include "attach.h"
 #include "dispatcher.skel.h"
+#include "fault.h"
 #include "log.h"
 #include "pins.h"
+#include "state.h"
 
 /* Debian's uapi headers predate TCX (kernel 6.6); the values are ABI. */
 #define TG_BPF_TCX_INGRESS	46
@@ -108,6 +110,19 @@ static int check_link_iface(struct ap *ap)
 	ap->ifindex = if_nametoindex(ap->ifname);
 	if (!ap->ifindex)
 		return -ENODEV;
+	/*
+	 * A link whose interface went away reads ifindex 0, and so does one
+	 * detached by a `tailgate detach` that died before unpinning: the
+	 * ifindex recorded at attach time tells the two apart.
+	 */
+	if (!linked) {
+		struct state_ap st;
+
+		if (!state__load_ap(ap->ifname, ap->hook, &st) && st.ifindex &&
+		    st.ifindex != (__u32)ap->ifindex)
+			return -ESTALE;
+		return -ENOLINK;
+	}
 	if (linked != (__u32)ap->ifindex)
 		return -ESTALE;
 	return 0;
@@ -338,6 +353,7 @@ int attach__commit(struct ap *ap)
 	      pin_fd(ap, ap->stats_fd, TG_MAP_STATS);
 	if (err)
 		goto out_unpin;
+	fault__point("after-pin-maps");
 	/* Pins first, link last: a crash leaves maps to clean, never an
 	 * attached dispatcher whose prog array nobody can find. */
 	ap->link_fd = ap->hook != PLAN_HOOK_XDP && force_clsact() ? -EOPNOTSUPP :
@@ -415,6 +431,7 @@ int attach__detach(struct ap *ap)
 
 	if (ap->link_fd >= 0 && bpf_link_detach(ap->link_fd) && errno != ENOLINK)
 		err = -errno;
+	fault__point("after-link-detach");
 	if (ap->clsact && if_nametoindex(ap->ifname) == (unsigned int)ap->ifindex)
 		err = clsact_detach(ap) ?: err;
 	unpin_all(ap);

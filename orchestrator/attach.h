@@ -46,7 +46,8 @@ void attach__init(struct ap *ap);
  * Open the pinned attach point of @ifname/@hook.
  * @return 0, -ENOENT when there is none, -ENODEV when the interface is
  * gone, -ESTALE when the interface was re-created since it was attached,
- * or another negative errno.
+ * -ENOLINK when the pinned link was detached (an interrupted detach), or
+ * another negative errno.
  */
 int attach__open(struct ap *ap, const char *ifname, enum plan_hook hook);
 

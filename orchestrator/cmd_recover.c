@@ -23,6 +23,7 @@
 #include "cli.h"
 #include "journal.h"
 #include "lock.h"
+#include "fault.h"
 #include "log.h"
 #include "slots.h"
 #include "state.h"
@@ -97,8 +98,10 @@ static int settle_journal(struct recover *rc)
 		free(ro);
 		return 0;
 	}
-	for (i = 0; i < ro->nr; i++)
+	for (i = 0; i < ro->nr; i++) {
 		revert_target(rc, ro, &ro->t[i]);
+		fault__point("recover-after-target");
+	}
 	snprintf(ro->reason, sizeof(ro->reason),
 		 "interrupted at step %d; recover restored the previous generation", ro->step + 1);
 	ro->status = RO_ABORTED;
@@ -144,13 +147,14 @@ static int check_ap(const char *ifname, enum plan_hook hook, void *ctx)
 	int err, live;
 
 	err = attach__open(&ap, ifname, hook);
-	if (err == -ENOENT || err == -ENODEV || err == -ESTALE) {
+	if (err == -ENOENT || err == -ENODEV || err == -ESTALE || err == -ENOLINK) {
 		attach__detach(&ap);
 		state__remove_ap(ifname, hook);
 		note(rc, "%s/%s: %s", ifname, hook,
-		     err == -ENOENT ? "pins without an attached dispatcher removed" :
-		     err == -ENODEV ? "interface is gone: its pins were removed" :
-				      "interface was re-created: the old pins were removed; apply again to attach");
+		     err == -ENOENT  ? "pins without an attached dispatcher removed" :
+		     err == -ENODEV  ? "interface is gone: its pins were removed" :
+		     err == -ENOLINK ? "dispatcher already detached (interrupted detach?): its pins were removed" :
+				       "interface was re-created: the old pins were removed; apply again to attach");
 		return 0;
 	}
 	if (err) {

@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "journal.h"
 #include "lock.h"
+#include "fault.h"
 #include "log.h"
 #include "slots.h"
 #include "state.h"
@@ -49,6 +50,7 @@ static int rollback_cb(const char *ifname, enum plan_hook hook, void *ctx)
 		return -EEXIST;
 	}
 	err = slots__flip(ap.slots_fd, to);
+	fault__point("after-rollback-flip");
 	attach__close(&ap);
 	if (err) {
 		pr_warn("rollback %s/%s: %s\n", ifname, hk,

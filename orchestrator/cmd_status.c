@@ -51,6 +51,8 @@ static const char *judge(const struct ap_view *v)
 		return "lost";		/* interface gone */
 	case -ESTALE:
 		return "stale";		/* interface re-created */
+	case -ENOLINK:
+		return "detached";	/* link detached, pins left */
 	default:
 		return "error";
 	}

@@ -310,8 +310,8 @@ static int analyze(struct engine *e, const struct ro_action *a)
 		elapsed += step;
 		worst_if = NULL;
 		v = judge_all(e, &w, a->step, elapsed, a->duration_ms, &worst, &worst_if);
-		if (v == HEALTH_FAIL)
-			break;
+		if (v == HEALTH_FAIL || !worst_if)
+			break;	/* breached, or every judged interface is gone */
 	}
 	ui__flush();
 	if (v == HEALTH_OK) {
@@ -329,7 +329,7 @@ static int analyze(struct engine *e, const struct ro_action *a)
 		 worst.threshold, elapsed);
 	snprintf(e->ro->reason, sizeof(e->ro->reason), "step %d (analyze): %s%s%s on %s after %.1fs",
 		 a->step + 1, v == HEALTH_INCONCLUSIVE ? "inconclusive: " : "gate breached: ",
-		 worst.reason, "", worst_if ? worst_if : "-", elapsed / 1000.0);
+		 worst.reason, "", worst_if ? worst_if : "(all lost)", elapsed / 1000.0);
 	return v == HEALTH_FAIL ? -EBADE : -ENODATA;
 }
 
@@ -476,6 +476,24 @@ static int on_failure(struct engine *e)
 	return err ?: TG_ERR_ROLLED_BACK;
 }
 
+/* Name the interfaces lost on the way, and what to do about them. */
+static void lost_reason(struct engine *e)
+{
+	size_t off = 0;
+	int i;
+
+	for (i = 0; i < e->ro->nr && off < sizeof(e->ro->reason); i++) {
+		if (e->ro->t[i].state != RT_LOST)
+			continue;
+		off += snprintf(e->ro->reason + off, sizeof(e->ro->reason) - off, "%s%s",
+				off ? ", " : "interfaces lost during the rollout: ",
+				e->ro->t[i].ifname);
+	}
+	if (off && off < sizeof(e->ro->reason))
+		snprintf(e->ro->reason + off, sizeof(e->ro->reason) - off,
+			 "; run 'tailgate recover' to clean their pins");
+}
+
 static int run(struct engine *e)
 {
 	struct ro_action a;
@@ -510,8 +528,10 @@ static int run(struct engine *e)
 			/* Flipped without a judgement asked for: live all the same. */
 			rollout__judged(e->ro);
 			e->ro->reason[0] = '\0';
+			lost_reason(e);
 			finish(e, RO_PROMOTED);
-			return 0;
+			/* Promoted where it could, but pins of lost ones remain. */
+			return rollout__count(e->ro, RT_LOST) ? TG_ERR_INCONSISTENT : 0;
 		}
 	}
 }
@@ -639,7 +659,13 @@ int engine__apply(struct plan *plan)
 	}
 	e->plan = plan;
 	ui__init(tg_opts.json);
-	err = cli__need_kernel("apply") ?: lock__acquire("apply") ?: check_idle();
+	err = cli__need_kernel("apply");
+	if (err) {
+		pr_warn("preflight of %s failed: nothing changed\n", plan->path);
+		err = TG_ERR_PREFLIGHT;
+		goto out;
+	}
+	err = lock__acquire("apply") ?: check_idle();
 	if (err)
 		goto out;
 	err = fleet__resolve(plan, &e->f) ?: fleet__preflight(&e->f);

@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 
 #include "fleet.h"
+#include "fault.h"
 #include "log.h"
 #include "pins.h"
 #include "slots.h"
@@ -124,6 +125,8 @@ static const char *ap_error(int err)
 		return "the interface does not exist";
 	case -ESTALE:
 		return "the interface was re-created since tailgate attached to it; run 'tailgate recover'";
+	case -ENOLINK:
+		return "the dispatcher was detached but its pins remain (interrupted detach?); run 'tailgate recover'";
 	case -EUCLEAN:
 		return "slot 0 holds a program that heads neither bank; run 'tailgate recover'";
 	case -EPERM:
@@ -256,8 +259,10 @@ int fleet__install(struct fleet *f)
 {
 	int i, err;
 
-	for (i = 0, err = 0; i < f->nr && !err; i++)
+	for (i = 0, err = 0; i < f->nr && !err; i++) {
 		err = install_one(f, &f->t[i]);
+		fault__point("after-install-target");
+	}
 	return err;
 }
 

@@ -203,15 +203,15 @@ static int pick_prog(struct bpf_object *obj, const struct ap *ap,
 
 	if (!p || bpf_program__type(p) != want) {
 		list_progs(obj, have, sizeof(have));
-		pr_warn("stage '%s' on %s: %s '%s' in %s; hook %s runs %s programs; the object has: %s\n",
-			ps->name, ap->ifname, p ? "wrong program type for" : "no program",
+		pr_warn("stage '%s' on %s/%s: %s '%s' in %s; hook %s runs %s programs; the object has: %s\n",
+			ps->name, ap->ifname, plan__hook_name(ap->hook), p ? "wrong program type for" : "no program",
 			ps->program, ps->object, plan__hook_name(ap->hook),
 			prog_type_name(want), have[0] ? have : "none");
 		return -ENOENT;
 	}
 	if (want == BPF_PROG_TYPE_XDP && is_xdp_frags(p)) {
-		pr_warn("stage '%s' on %s: program '%s' is built for multi-buffer XDP (SEC(\"xdp.frags\")) but the dispatcher is not; the kernel refuses mixing them in one prog array: build the stage with SEC(\"xdp\")\n",
-			ps->name, ap->ifname, bpf_program__name(p));
+		pr_warn("stage '%s' on %s/%s: program '%s' is built for multi-buffer XDP (SEC(\"xdp.frags\")) but the dispatcher is not; the kernel refuses mixing them in one prog array: build the stage with SEC(\"xdp\")\n",
+			ps->name, ap->ifname, plan__hook_name(ap->hook), bpf_program__name(p));
 		return -EINVAL;
 	}
 	bpf_object__for_each_program(q, obj)
@@ -523,6 +523,7 @@ struct load_ctx {
 	char *log;
 	size_t log_size;
 	int log_level;
+	bool reported;		/* the failure was already explained */
 };
 
 static void close_fds(int *fds, int n)
@@ -558,8 +559,13 @@ static int configure(struct load_ctx *c, struct bpf_object *obj,
 
 	err = pick_prog(obj, c->ap, ps, prog) ?:
 	      set_slots(obj, c->ap, ps, self, next, c->plan->fail_closed) ?:
-	      check_keep_present(obj, ps) ?:
-	      bind_maps(obj, c->ap, ps, c->gen, fds, nr_fds);
+	      check_keep_present(obj, ps);
+	if (err)
+		return err;
+	err = bind_maps(obj, c->ap, ps, c->gen, fds, nr_fds);
+	if (err && err != -EPROTO)	/* -EPROTO: map_compat() explained */
+		pr_warn("stage '%s' on %s/%s: binding its maps to the attach point's failed: %s; run 'tailgate recover'\n",
+			ps->name, c->ap->ifname, plan__hook_name(c->ap->hook), strerror(-err));
 	if (err)
 		return err;
 	bpf_program__set_log_buf(*prog, c->log, c->log_size);
@@ -584,9 +590,12 @@ static int load_one(struct load_ctx *c, struct loaded_stage *ls)
 		return err;
 	}
 	c->log[0] = '\0';
+	c->reported = false;
 	err = configure(c, obj, &prog, fds, &nr_fds);
-	if (err)
+	if (err) {
+		c->reported = true;	/* configure() says what and what to do */
 		goto out_close;
+	}
 	err = bpf_object__load(obj);
 	if (err)
 		goto out_close;
@@ -637,9 +646,9 @@ int loader__load(const struct ap *ap, const struct plan *plan,
 		struct loaded_stage *ls = &gen->st[c.idx];
 
 		err = load_one(&c, ls);
-		if (err == -EACCES || (err == -EINVAL && c.log[0]))
+		if (err && !c.reported && (err == -EACCES || (err == -EINVAL && c.log[0])))
 			explain_reject(&c, ls);
-		else if (err && err != -ENOENT && err != -EPROTO)
+		else if (err && !c.reported)
 			report_load_error(ap, &plan->stages[c.idx], err);
 		if (err)
 			break;
