@@ -33,6 +33,7 @@ WHATIF_RUNS=${BENCH_WHATIF_RUNS:-3}
 TG=${BENCH_TAILGATE:-$B/tailgate}	# override only to try a private build
 BD=$B/tools/bench_dispatch
 BF=$B/tools/bench_flip
+TT=$B/tools/tgtraffic
 
 NSA=tgb$$a
 NSB=tgb$$b
@@ -61,7 +62,7 @@ tools/deps.sh time binutils >/dev/null
 mkdir -p "$OUT"
 
 # Build what the bench needs; the rollout sections need the CLI.
-BENCH_TARGETS=("$BD" "$BF")
+BENCH_TARGETS=("$BD" "$BF" "$TT")
 for f in tests/bpf/progs/bench_*.bpf.c bpf/*.bpf.c; do
 	n=$(basename "$f" .bpf.c)
 	case $f in
@@ -208,14 +209,17 @@ section_dispatch() {
 	variant once, interleaved, so other load on the machine hits all
 	columns alike.
 
-	- **tailgate**: dispatcher (slot-0 counters: packets, bytes, continued)
-	  + N stages, each counting packets, bytes and one verdict counter into
-	  its own slot of the per-CPU `stats`, then a direct tail call.
-	- **monolith** (`bench_mono.bpf.c`): "same work" = the N stages' work
-	  inlined into one program: N times the same per-CPU `stats` lookup,
+	- **tailgate**: the dispatcher (its hot path is the tail call alone;
+	  slot 0 counts only packets that find it empty) + N stages, each
+	  counting packets, bytes and one verdict counter into its own slot of
+	  the per-CPU \`stats\`, then a direct tail call.
+	- **monolith** (\`bench_mono.bpf.c\`): "same work" = the N stages' work
+	  inlined into one program: N times the same per-CPU \`stats\` lookup,
 	  packets++, bytes += len and one verdict counter, in the same map
-	  layout and slots. It does not do the dispatcher's slot-0 counters or
-	  any tail call: those are tailgate's overhead, which is what is measured.
+	  layout and slots, the packet context read once. What it does not do
+	  is tailgate's overhead, which is what is measured: the dispatcher's
+	  tail call and the N − 1 between stages, and each stage reading its
+	  context again.
 	- **libxdp model** (`bench_libxdp.bpf.c`) — a MODEL, not libxdp: this
 	  kernel refuses freplace and fentry (EPERM), so libxdp would fall back
 	  to a single program. The model is what libxdp's `xdp-dispatcher` runs
@@ -277,22 +281,29 @@ section_jit() {
 
 # 3. Load and verify cost per stage
 
-section_load() {
-	local objs=("$B/bpf/dispatcher.bpf.o:tg_dispatch_xdp" "$B/bpf/counter.bpf.o:counter"
-		"$B/bpf/blocklist.bpf.o:blocklist" "$B/tests/bpf/bench_pass.bpf.o:bench_pass")
-	local f n nocore=()
-	log "load + verify per stage"
-	mkdir -p "$OUT/nocore"
+# The same sources built the classic way, with CO-RE field relocations
+# (no -DBPF_NO_PRESERVE_ACCESS_INDEX): how third-party stages usually come.
+build_core_objects() {
+	local f n
+	mkdir -p "$OUT/core"
 	for f in bpf/dispatcher.bpf.c bpf/counter.bpf.c bpf/blocklist.bpf.c tests/bpf/progs/bench_pass.bpf.c; do
 		n=$(basename "$f" .bpf.c)
-		clang -g -O2 -target bpf -Wall -Werror -D__TARGET_ARCH_x86 -DBPF_NO_PRESERVE_ACCESS_INDEX \
-			-I"$B" -Ibpf/include -c "$f" -o "$OUT/nocore/$n.bpf.o"
+		clang -g -O2 -target bpf -Wall -Werror -D__TARGET_ARCH_x86 \
+			-I"$B" -Ibpf/include -c "$f" -o "$OUT/core/$n.bpf.o"
 	done
-	nocore=("$OUT/nocore/dispatcher.bpf.o:tg_dispatch_xdp" "$OUT/nocore/counter.bpf.o:counter"
-		"$OUT/nocore/blocklist.bpf.o:blocklist" "$OUT/nocore/bench_pass.bpf.o:bench_pass")
+}
+
+section_load() {
+	local tun=GLIBC_TUNABLES=glibc.malloc.mmap_threshold=268435456:glibc.malloc.trim_threshold=536870912
+	local objs=("$B/bpf/dispatcher.bpf.o:tg_dispatch_xdp" "$B/bpf/counter.bpf.o:counter"
+		"$B/bpf/blocklist.bpf.o:blocklist" "$B/tests/bpf/bench_pass.bpf.o:bench_pass")
+	local core=("$OUT/core/dispatcher.bpf.o:tg_dispatch_xdp" "$OUT/core/counter.bpf.o:counter"
+		"$OUT/core/blocklist.bpf.o:blocklist" "$OUT/core/bench_pass.bpf.o:bench_pass")
+	log "load + verify per stage"
+	build_core_objects
 	bpftool gen min_core_btf /sys/kernel/btf/vmlinux "$OUT/min_core.btf" \
-		"$B/bpf/dispatcher.bpf.o" "$B/bpf/counter.bpf.o" "$B/bpf/blocklist.bpf.o" \
-		"$B/tests/bpf/bench_pass.bpf.o"
+		"$OUT/core/dispatcher.bpf.o" "$OUT/core/counter.bpf.o" "$OUT/core/blocklist.bpf.o" \
+		"$OUT/core/bench_pass.bpf.o"
 	cat <<-EOF
 
 	## Load and verify, per stage
@@ -301,45 +312,39 @@ section_load() {
 	opened from memory, its .rodata slots set, bound to an attach point's
 	\`slots\`/\`stats\` and loaded with a verifier log at level 4, exactly as
 	\`loader.c\` does; "verifier" is the kernel's own "verification time".
+	The last column is a separate parse of the kernel BTF
+	(/sys/kernel/btf/vmlinux, $(stat -c %s /sys/kernel/btf/vmlinux) bytes), for scale.
 
-	As built (the objects tailgate ships):
+	As shipped (the Makefile builds BPF objects with \`-DBPF_NO_PRESERVE_ACCESS_INDEX\`:
+	no CO-RE relocations, libbpf never reads the kernel BTF):
 
 	EOF
 	"$BD" load -b "$B" -n "$RUNS" "${objs[@]}"
 	cat <<-EOF
 
-	Where the time goes: libbpf re-reads and re-parses the kernel's BTF
-	(/sys/kernel/btf/vmlinux, $(stat -c %s /sys/kernel/btf/vmlinux) bytes) for
-	every object that has CO-RE relocations, and every tailgate object has
-	them because \`vmlinux.h\` marks all its structs preserve_access_index
-	(even \`xdp_md\`, \`__sk_buff\`, \`ethhdr\`: uapi and wire formats that
-	never move). The verifier itself takes a fraction of a millisecond.
-	Three ways to cut it, measured the same way:
-
-	(a) the same objects, glibc told to keep freed memory instead of
-	returning each multi-megabyte BTF buffer to the kernel (environment
-	\`GLIBC_TUNABLES=glibc.malloc.mmap_threshold=268435456:glibc.malloc.trim_threshold=536870912\`,
-	equivalent to two \`mallopt()\` calls at the start of \`main()\`): the parse
-	stops page-faulting in fresh memory every time:
+	The same sources built the classic way, with CO-RE relocations (as
+	tailgate's were before, and as third-party stages built against
+	\`vmlinux.h\` usually are): libbpf reads and parses the whole kernel BTF
+	for every such object, 4 KiB \`read()\`s into fresh memory:
 
 	EOF
-	GLIBC_TUNABLES=glibc.malloc.mmap_threshold=268435456:glibc.malloc.trim_threshold=536870912 \
-		"$BD" load -b "$B" -n "$RUNS" "${objs[@]}"
+	"$BD" load -b "$B" -n "$RUNS" "${core[@]}"
 	cat <<-EOF
 
-	(b) objects built with \`-DBPF_NO_PRESERVE_ACCESS_INDEX\` (bpftool's
-	\`vmlinux.h\` honours it): no CO-RE relocations, so libbpf never loads
-	the kernel BTF at all:
+	Those objects again, glibc told to keep freed memory instead of
+	returning each multi-megabyte BTF buffer to the kernel
+	(\`$tun\`, equivalent to two \`mallopt()\` calls at the start of
+	\`main()\`), so the parse stops page-faulting in fresh memory each time:
 
 	EOF
-	"$BD" load -b "$B" -n "$RUNS" "${nocore[@]}"
+	env "$tun" "$BD" load -b "$B" -n "$RUNS" "${core[@]}"
 	cat <<-EOF
 
-	(c) the shipped objects with \`btf_custom_path\` pointing at a minimal BTF
-	(\`bpftool gen min_core_btf\`, $(stat -c %s "$OUT/min_core.btf") bytes) for the objects of a plan:
+	Those objects with \`btf_custom_path\` pointing at a minimal BTF for them
+	(\`bpftool gen min_core_btf\`, $(stat -c %s "$OUT/min_core.btf") bytes):
 
 	EOF
-	"$BD" load -b "$B" -n "$RUNS" -B "$OUT/min_core.btf" "${objs[@]}"
+	"$BD" load -b "$B" -n "$RUNS" -B "$OUT/min_core.btf" "${core[@]}"
 }
 
 # 4. Rollout, flips, loss
@@ -363,16 +368,15 @@ section_rollout() {
 	rm -f "$OUT"/apply-*.txt "$OUT"/apply-*.log
 	plan "$OUT/plan-gen1.yaml" bench-gen1 "$B/bpf" "$B/tests/bpf"
 	plan "$OUT/plan-gen2.yaml" bench-gen2 "$B/bpf" "$B/tests/bpf"
-	plan "$OUT/plan-nocore.yaml" bench-nocore "$OUT/nocore" "$OUT/nocore"
+	plan "$OUT/plan-core.yaml" bench-core "$OUT/core" "$OUT/core"
+	[[ -e $OUT/core/bench_pass.bpf.o ]] || build_core_objects
 	# what-ifs first, the shipped configuration last: its topology stays
 	for ((r = 1; r <= WHATIF_RUNS; r++)); do
 		log "what-if apply runs $r/$WHATIF_RUNS"
-		fresh_roots "w$r"; topo_up
-		apply "$OUT/plan-gen1.yaml" fresh-malloc "$tun"
 		fresh_roots "x$r"; topo_up
-		apply "$OUT/plan-nocore.yaml" fresh-nocore
+		apply "$OUT/plan-core.yaml" fresh-core
 		fresh_roots "y$r"; topo_up
-		apply "$OUT/plan-nocore.yaml" fresh-nocore-malloc "$tun"
+		apply "$OUT/plan-core.yaml" fresh-core-malloc "$tun"
 	done
 	for ((r = 1; r <= RUNS; r++)); do
 		log "fresh apply of 3 stages onto $NIF interfaces, run $r/$RUNS"
@@ -413,13 +417,10 @@ section_rollout() {
 	EOF
 	apply_row fresh "fresh, as shipped"
 	apply_row upgrade "upgrade, as shipped"
-	apply_row fresh-malloc "what-if (a): fresh, glibc keeps freed memory (mallopt)"
-	apply_row fresh-nocore "what-if (b): fresh, stages without CO-RE relocations"
-	apply_row fresh-nocore-malloc "what-if (a)+(b): fresh"
+	apply_row fresh-core "for comparison: fresh, the 3 stages built with CO-RE relocations"
+	apply_row fresh-core-malloc "for comparison: same, glibc keeps freed memory (mallopt)"
 	echo
-	echo "Of every wall time above, 1.0 s is a deliberate wait, not loading: before a wave that leaves no interface on the previous generation (this plan's last wave) the engine samples a 1-s baseline pre-window (\`take_prewindows()\` in orchestrator/engine.c, \`ROLLOUT_WAVE_INTERVAL_MS\`)."
-	echo
-	echo "What-if (b) changes only the three stage objects (built into \`build/bench/nocore/\`); the dispatcher embedded in \`build/tailgate\` still has CO-RE relocations, so each new interface still pays one kernel BTF parse for it."
+	echo "Of every wall time above, 1.0 s is a deliberate wait, not loading: before a wave that leaves no interface on the previous generation (this plan's last wave) the engine samples a 1-s baseline pre-window (\`take_prewindows()\` in orchestrator/engine.c, \`ROLLOUT_WAVE_INTERVAL_MS\`). The comparison rows keep the shipped dispatcher (no CO-RE) and change only the three stage objects (\`build/bench/core/\`)."
 	if [[ -s $OUT/apply.strace ]]; then
 		echo
 		echo "\`strace -f -c\` of one fresh apply (top system calls by time):"
@@ -431,11 +432,12 @@ section_rollout() {
 		perf report -i "$OUT/apply.perf" --children --sort sym --stdio -g none 2>/dev/null |
 			grep -E '^ +[0-9]' >"$OUT/apply.perf.txt" || true
 		echo
-		echo "\`perf record -e cpu-clock -g\` of one fresh apply: share of samples in (children included; libbpf's own frames do not resolve, Debian strips them). \`kernfs_fop_read_iter\` is the kernel side of reading /sys/kernel/btf/vmlinux, \`exc_page_fault\` mostly the fresh buffers it is read and parsed into, \`do_check_common\` the verifier:"
+		echo "\`perf record -e cpu-clock -g\` of one fresh apply: share of samples in (children included; libbpf's own frames do not resolve, Debian strips them): all bpf() calls, program loads, the verifier, re-patching direct tail-call sites as banks are written and flipped, re-patching the kernel's XDP dispatcher as dispatchers attach, all text pokes, fsync of the state files, reading /sys/kernel/btf/vmlinux and page faults:"
 		echo
 		echo "| function | share |"
 		echo "|---|---:|"
-		for f in kernfs_fop_read_iter exc_page_fault __sys_bpf bpf_prog_load do_check_common; do
+		for f in __sys_bpf bpf_prog_load bpf_check prog_array_map_poke_run bpf_dispatcher_change_prog \
+			smp_text_poke_batch_finish ext4_sync_file kernfs_fop_read_iter exc_page_fault; do
 			awk -v f="$f" '$NF == f {print "| `" f "` | " $1 " |"; exit}' "$OUT/apply.perf.txt"
 		done
 	fi
@@ -501,62 +503,83 @@ section_flip() {
 	fi
 }
 
-# bench_flip traffic ... -> key=value line
-traffic() {
-	"$BF" traffic -r /run/netns/"$NSA" -t /run/netns/"$NSB" -a 198.18.0.1 "$@" || true
+# zl RATE SECS FLIP_MS: tgtraffic from tbp0 to tb0 while bench_flip churns
+# tb0's slot 0; one line of key=value on stdout
+NZL=0
+zl() {
+	local rate=$1 secs=$2 ms=$3 port rpid cpid t0 t1 sent
+	NZL=$((NZL + 1))
+	port=$((5000 + NZL))
+	ip netns exec "$NSA" "$TT" recv --bind 198.18.0.1 --port "$port" \
+		--duration $((secs + 15)) --idle-ms 3000 >"$OUT/zl-recv-$NZL.txt" 2>&1 &
+	rpid=$!
+	sleep 0.3
+	"$BF" churn "$TAILGATE_PIN_ROOT/tb0/xdp" -i "$ms" -d "$(awk -v s="$secs" 'BEGIN {print s + 1}')" \
+		>"$OUT/zl-churn-$NZL.txt" 2>&1 &
+	cpid=$!
+	sleep 0.2
+	t0=$(date +%s.%N)
+	sent=$(ip netns exec "$NSB" "$TT" send --dst 198.18.0.1 --port "$port" --rate "$rate" \
+		--duration "$secs" --size 22 2>&1 | kv sent)
+	t1=$(date +%s.%N)
+	wait "$cpid" || true
+	wait "$rpid" || true
+	echo "rate_target=$rate seconds=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f", b - a}')" \
+		"sent=$sent rate_pps=$(awk -v n="$sent" -v a="$t0" -v b="$t1" 'BEGIN {printf "%d", n / (b - a)}')" \
+		"$(cat "$OUT/zl-recv-$NZL.txt")" "$(cat "$OUT/zl-churn-$NZL.txt")"
 }
 
 section_zeroloss() {
 	local cal rate rx secs base i line
 	need_attach_point || return 1
 	log "zero loss: calibrating the steady rate"
-	cal=$(traffic -R 0 -d 3 -f "$TAILGATE_PIN_ROOT/tb0/xdp" -i 0)
+	cal=$(zl 0 3 0)
 	echo "$cal" >"$OUT/zeroloss.txt"
 	rx=$(kv received <<<"$cal")
-	secs=$(kv duration_s <<<"$cal")
+	secs=$(kv seconds <<<"$cal")
 	if [[ -z $rx || $rx == 0 ]]; then
 		echo "Not run: the calibration run carried no traffic: $cal"
 		return 1
 	fi
 	rate=$(awk -v r="$rx" -v s="$secs" 'BEGIN {printf "%d", 0.9 * r / s}')
 	for ((i = 0; i < 6; i++)); do
-		base=$(traffic -R "$rate" -d 4 -f "$TAILGATE_PIN_ROOT/tb0/xdp" -i 0)
+		base=$(zl "$rate" 4 0)
 		echo "$base" >>"$OUT/zeroloss.txt"
 		[[ $(kv lost <<<"$base") == 0 ]] && break
 		rate=$(awk -v r="$rate" 'BEGIN {printf "%d", r * 0.85}')
 	done
 	log "zero loss: $rate pps for ${ZL_SECS}s, flipping every ${FLIP_MS} ms"
-	line=$(traffic -R "$rate" -d "$ZL_SECS" -f "$TAILGATE_PIN_ROOT/tb0/xdp" -i "$FLIP_MS")
+	line=$(zl "$rate" "$ZL_SECS" "$FLIP_MS")
 	echo "$line" >>"$OUT/zeroloss.txt"
 	echo "$line" >"$OUT/zeroloss-final.txt"
 	cat <<-EOF
 
 	## Zero loss during flips
 
-	\`bench_flip traffic\`: UDP, 64-byte frames with sequence numbers, from
-	tbp0 (198.18.0.2, namespace B) to a socket on tb0 (198.18.0.1,
-	namespace A) whose XDP hook runs the 3-stage generation; a third
-	thread flips tb0's slot 0 between the two loaded generations every
-	$FLIP_MS ms. Rate: one unpaced sender for 3 s gave $(awk -v r="$rx" -v s="$secs" 'BEGIN {printf "%.0f", r / s}') pps received
-	(the most the sandbox carries with one sender core and the softirq on
-	the other); 90% of it, lowered until a flip-free 4 s run lost nothing,
-	is the steady rate used: **$rate pps**. tools/tgtraffic was not used:
-	the flips must run inside the measured window, so the sender, receiver
-	and flipper share one process.
+	\`build/tools/tgtraffic\` (UDP, sequence numbers, 22-byte payload: 64-byte
+	frames) from tbp0 (198.18.0.2, namespace B) to a receiver on tb0
+	(198.18.0.1, namespace A) whose XDP hook runs the 3-stage generation,
+	while \`bench_flip churn\` flips tb0's slot 0 between the two loaded
+	generations every $FLIP_MS ms, \`slots__flip()\` style, and reads the
+	attach point's counters before and after. Rate: an unpaced sender for
+	3 s got $(awk -v r="$rx" -v s="$secs" 'BEGIN {printf "%.0f", r / s}') pps through (one sender core; the softirq and the
+	receiver share the other); 90% of it, lowered until a flip-free 4 s
+	run lost nothing, is the steady rate used: **$rate pps**. "Hook saw"
+	is slot 0 (packets that found it empty) plus both banks' head stages.
 
-	| phase | rate pps | seconds | sent | received | lost | duplicates | flips | slowest flip µs | dispatcher saw | tail misses | drops | aborts |
-	|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
+	| phase | rate pps | seconds | sent | received | lost | duplicates | reordered | flips | slowest flip µs | hook saw | tail misses | drops | aborts |
+	|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|
 	EOF
 	while read -r line; do
-		printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
+		printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' \
 			"$(if [[ $(kv flips <<<"$line") != 0 ]]; then echo "**flipping every $FLIP_MS ms**";
-			   elif [[ $(kv rate_target_pps <<<"$line") == 0 ]]; then echo "calibration, unpaced";
+			   elif [[ $(kv rate_target <<<"$line") == 0 ]]; then echo "calibration, unpaced";
 			   else echo "steady, no flips"; fi)" \
-			"$(kv rate_pps <<<"$line" | cut -d. -f1)" "$(kv duration_s <<<"$line")" \
+			"$(kv rate_pps <<<"$line")" "$(kv seconds <<<"$line")" \
 			"$(kv sent <<<"$line")" "$(kv received <<<"$line")" "$(kv lost <<<"$line")" \
-			"$(kv dups <<<"$line")" "$(kv flips <<<"$line")" "$(kv flip_max_us <<<"$line")" \
-			"$(kv dispatcher_packets <<<"$line")" "$(kv tail_misses <<<"$line")" \
-			"$(kv drops <<<"$line")" "$(kv aborted <<<"$line")"
+			"$(kv dup <<<"$line")" "$(kv reordered <<<"$line")" "$(kv flips <<<"$line")" \
+			"$(kv flip_max_us <<<"$line")" "$(kv hook_packets <<<"$line")" \
+			"$(kv tail_misses <<<"$line")" "$(kv drops <<<"$line")" "$(kv aborted <<<"$line")"
 	done <"$OUT/zeroloss.txt"
 }
 
@@ -576,11 +599,11 @@ section_bounds() {
 		lean=$(sumval "${h}_slope_tailgate-lean-prototype")
 		t4=$(sumval "${h}_tailgate_4"); lx4=$(sumval "${h}_libxdp-model_4")
 		l4=$(sumval "${h}_tailgate-lean-prototype_4")
-		echo "- **$h dispatch.** A chain of stages that do nothing but the tail call costs $(fmt "$bare") ns per added stage: the kernel's own sequence (tail-call counter check and increment through a pointer on the stack, callee-saved register pops and pushes, the patched \`jmp\`, the next prologue), the floor under any tail-call design here. The libxdp model's BPF-to-BPF call costs $(fmt "$(awk -v a="$lx" -v b="$mono" 'BEGIN {print a - b}')") ns per added program beyond the same work inlined, against $(fmt "$(sumval "${h}_hop")") ns for tailgate's hop; tailgate also runs its dispatcher's slot-0 counters, which the libxdp dispatcher does not have. The lean prototype (\`bench_lean.bpf.c\`: tail call with its arguments pinned to r1–r3, freeing two callee-saved registers per hop; a dispatcher that counts only misses) measures $(fmt "$l4") ns at 4 stages against $(fmt "$t4") shipped and $(fmt "$lx4") for the libxdp model (slope $(fmt "$lean") ns/stage)."
+		echo "- **$h dispatch.** A chain of stages that do nothing but the tail call costs $(fmt "$bare") ns per added stage: the kernel's own sequence (tail-call counter check and increment through a pointer on the stack, callee-saved register pops and pushes, the patched \`jmp\`, the next prologue), the floor under any tail-call design here. The libxdp model's BPF-to-BPF call costs $(fmt "$(awk -v a="$lx" -v b="$mono" 'BEGIN {print a - b}')") ns per added program beyond the same work inlined, against $(fmt "$(sumval "${h}_hop")") ns for tailgate's hop, and a chain of N stages takes N tail calls (the dispatcher's included). The lean prototype (\`bench_lean.bpf.c\`: the stage header's tail call with its arguments pinned to r1–r3 and the length kept in one register, 3 callee-saved registers saved per hop instead of 4) measures $(fmt "$l4") ns at 4 stages against $(fmt "$t4") shipped and $(fmt "$lx4") for the libxdp model (slope $(fmt "$lean") ns/stage)."
 	done
 	cat <<-EOF
 	- **Flips.** Writing slot 0 makes the kernel re-patch the dispatcher's direct jump: \`smp_text_poke_batch_finish()\` with three rounds of IPIs to every CPU, each IPI and each irq-enable an exit to the hypervisor on this PVM guest (see the profile above). The same prog-array write with nothing to re-patch takes $(grep 'control:' "$OUT/flip-single.md" 2>/dev/null | awk -F'|' '{gsub(/ /, "", $4); print $4}') µs. The latency therefore depends on the platform and on whether the other vCPU is idle or busy; a promotion is $NIF such re-patches in a row (they serialise on the kernel's text mutex). Swapping per-bank dispatchers with \`bpf_link_update()\` is no way out for XDP: replacing an XDP program re-patches the kernel's XDP dispatcher trampoline instead (the "alternative" row). What would reach the target: a dispatcher whose slot-0 key is not a load-time constant (the flip becomes the plain write, $(grep 'control:' "$OUT/flip-single.md" 2>/dev/null | awk -F'|' '{gsub(/ /, "", $4); print $4}') µs here), at the price of one indirect, retpolined hop per packet (+$(fmt "$(sumval xdp_mapkey_extra)") ns XDP, from the map-read key column): a trade-off for operators, not a free fix.
-	- **Rollout.** Verification is a fraction of a millisecond per stage; almost all of the time is libbpf reading and parsing the 5 MB kernel BTF once per object (dispatcher + 3 stages per interface), because every object carries CO-RE relocations. See "Load and verify, per stage" for (a) keeping glibc from returning the parse buffers (two \`mallopt()\` calls), (b) building the BPF objects with \`-DBPF_NO_PRESERVE_ACCESS_INDEX\` (tailgate's programs only touch uapi context structs and packet headers, which CO-RE cannot move), (c) a minimal BTF via \`btf_custom_path\`, and the what-if rows of "Rollout cost".
+	- **Rollout.** Verification is a fraction of a millisecond per stage. Before commit 8f0d9af nearly all of an apply was libbpf reading and parsing the 5 MB kernel BTF once per object (dispatcher + 3 stages per interface), because every object carried CO-RE relocations; the Makefile now builds without them, and the "for comparison" rows show what a third-party stage built the classic way still costs per interface, and what two \`mallopt()\` calls in \`main()\` would recover for such stages. What is left of a shipped apply is per-interface kernel work (map creation, verifier, attach, pins), the state written and fsynced per interface, and the 1-s pre-window.
 	EOF
 }
 

@@ -14,43 +14,30 @@
  *	generations are already loaded: every round flips all of them to the
  *	other bank, slots__flip() style, and is timed from the decision to
  *	the last slot 0 written.
- *   bench_flip traffic -r RX_NETNS -t TX_NETNS -a DST_IP [-p PORT]
- *		[-R PPS] [-d SECONDS] [-f DIR -i FLIP_MS]
- *	UDP with sequence numbers (22-byte payload: 64-byte frames) from a
- *	socket in TX_NETNS to one in RX_NETNS, paced at PPS (0: as fast as
- *	one sender goes), while, with -f, a third thread flips DIR's slot 0
- *	between the banks every FLIP_MS. Reports sent, received, lost,
- *	duplicates, flips, and from DIR's pinned stats the packets the
- *	dispatcher saw and the tail misses, drops and aborts in the window.
+ *   bench_flip churn DIR [-i FLIP_MS] [-d SECONDS]
+ *	Flips DIR's slot 0 between the banks every FLIP_MS (0: never) for SECONDS, the
+ *	way slots__flip() does, while tools/tgtraffic carries traffic (the
+ *	bench starts both); prints the flips, the slowest one, and from DIR's
+ *	pinned stats the packets the hook saw and the tail misses, drops and
+ *	aborts in the window.
  *
- * A sender and receiver of its own because tools/tgtraffic was not there
- * when this was written; the wire format is private to this tool.
  * Self-contained: libbpf only, like every tools/ program.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <pthread.h>
-#include <sched.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #include "../bpf/include/tailgate_abi.h"
 
-#define BATCH		32
-#define PAYLOAD_LEN	22	/* 14 + 20 + 8 + 22 = 64-byte frame */
-#define MAGIC		0x7467626eu	/* "tgbn" */
 #define MAX_ITERS	200000
 #define MAX_IFACES	256
 
@@ -396,186 +383,13 @@ static int cmd_fleet(const char *root, const char *hook, const char *prefix, int
 	return 0;
 }
 
-/* traffic */
+/* churn: flips on a timer while tools/tgtraffic carries traffic */
 
-struct pkt {
-	__u32 magic;
-	__u32 pad;
-	__u64 seq;
-	__u8 fill[PAYLOAD_LEN - 16];
-} __attribute__((packed));
-
-struct traffic {
-	const char *rx_ns, *tx_ns, *dst, *flip_dir;
-	int port;
-	long rate;
-	double duration;
-	int flip_ms;
-	atomic_int stop_tx, stop_rx, stop_flip, rx_ready;
-	__u64 sent, received, dups, late;
-	__u64 max_seq;
-	unsigned char *seen;
-	__u64 seen_bits;
-	long flips;
-	double flip_max_us;
-	double tx_secs;
-	int err;
-};
-
-static void enter_ns(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0 || setns(fd, CLONE_NEWNET))
-		die(path, errno);
-	close(fd);
-}
-
-static void *rx_thread(void *arg)
-{
-	struct traffic *t = arg;
-	struct mmsghdr msgs[BATCH];
-	struct iovec iov[BATCH];
-	struct pkt buf[BATCH];
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(t->port) };
-	struct timeval tv = { .tv_usec = 100000 };
-	int fd, i, n, rcvbuf = 64 << 20;
-
-	enter_ns(t->rx_ns);
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		die("rx socket", errno);
-	inet_pton(AF_INET, t->dst, &sa.sin_addr);
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (bind(fd, (void *)&sa, sizeof(sa)))
-		die("rx bind", errno);
-	for (i = 0; i < BATCH; i++) {
-		iov[i].iov_base = &buf[i];
-		iov[i].iov_len = sizeof(buf[i]);
-		memset(&msgs[i], 0, sizeof(msgs[i]));
-		msgs[i].msg_hdr.msg_iov = &iov[i];
-		msgs[i].msg_hdr.msg_iovlen = 1;
-	}
-	atomic_store(&t->rx_ready, 1);
-	while (!atomic_load(&t->stop_rx)) {
-		n = recvmmsg(fd, msgs, BATCH, 0, NULL);
-		for (i = 0; i < n; i++) {
-			__u64 s = buf[i].seq;
-
-			if (msgs[i].msg_len != sizeof(struct pkt) || buf[i].magic != MAGIC)
-				continue;
-			if (s >= t->seen_bits) {
-				t->late++;
-				continue;
-			}
-			if (t->seen[s / 8] & (1u << (s % 8))) {
-				t->dups++;
-				continue;
-			}
-			t->seen[s / 8] |= 1u << (s % 8);
-			t->received++;
-			if (s > t->max_seq)
-				t->max_seq = s;
-		}
-	}
-	close(fd);
-	return NULL;
-}
-
-static void *tx_thread(void *arg)
-{
-	struct traffic *t = arg;
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons(t->port) };
-	struct mmsghdr msgs[BATCH];
-	struct iovec iov[BATCH];
-	struct pkt buf[BATCH];
-	double t0, now, end;
-	int fd, i, n, want;
-	__u64 seq = 0;
-
-	enter_ns(t->tx_ns);
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		die("tx socket", errno);
-	inet_pton(AF_INET, t->dst, &sa.sin_addr);
-	if (connect(fd, (void *)&sa, sizeof(sa)))
-		die("tx connect", errno);
-	memset(buf, 0, sizeof(buf));
-	for (i = 0; i < BATCH; i++) {
-		buf[i].magic = MAGIC;
-		iov[i].iov_base = &buf[i];
-		iov[i].iov_len = sizeof(buf[i]);
-		memset(&msgs[i], 0, sizeof(msgs[i]));
-		msgs[i].msg_hdr.msg_iov = &iov[i];
-		msgs[i].msg_hdr.msg_iovlen = 1;
-	}
-	while (!atomic_load(&t->rx_ready))
-		usleep(1000);
-	t0 = now_us();
-	end = t0 + t->duration * 1e6;
-	while ((now = now_us()) < end && !atomic_load(&t->stop_tx)) {
-		want = BATCH;
-		if (t->rate > 0) {
-			long due = (long)((now - t0) * t->rate / 1e6) - (long)seq;
-
-			if (due <= 0) {
-				/* pace without burning the CPU the softirq needs */
-				if (-due * 1e6 / t->rate > 60)
-					usleep(50);
-				continue;
-			}
-			want = due < BATCH ? due : BATCH;
-		}
-		for (i = 0; i < want; i++)
-			buf[i].seq = seq + i;
-		n = sendmmsg(fd, msgs, want, 0);
-		if (n < 0) {
-			if (errno == ENOBUFS || errno == EAGAIN)
-				continue;
-			die("sendmmsg", errno);
-		}
-		seq += n;
-	}
-	t->tx_secs = (now_us() - t0) / 1e6;
-	t->sent = seq;
-	close(fd);
-	return NULL;
-}
-
-static void *flip_thread(void *arg)
-{
-	struct traffic *t = arg;
-	int slots_fd = open_pin(t->flip_dir, TG_MAP_SLOTS), bank, err;
-	struct timespec next;
-	double t0, d;
-
-	need_two_banks(slots_fd, t->flip_dir);
-	bank = live_bank(slots_fd);
-	clock_gettime(CLOCK_MONOTONIC, &next);
-	while (!atomic_load(&t->stop_flip)) {
-		next.tv_nsec += t->flip_ms * 1000000L;
-		while (next.tv_nsec >= 1000000000L) {
-			next.tv_nsec -= 1000000000L;
-			next.tv_sec++;
-		}
-		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
-		bank ^= 1;
-		t0 = now_us();
-		err = flip(slots_fd, bank);
-		if (err) {
-			t->err = err;
-			break;
-		}
-		d = now_us() - t0;
-		if (d > t->flip_max_us)
-			t->flip_max_us = d;
-		t->flips++;
-	}
-	close(slots_fd);
-	return NULL;
-}
-
+/*
+ * Counters of the whole attach point: packets the hook saw (slot 0, which
+ * counts the packets that found it empty, plus both banks' heads), and
+ * drops, aborts and tail misses of every slot.
+ */
 static void stats_sum(const char *dir, struct tg_stats *sum)
 {
 	int fd, ncpu = libbpf_num_possible_cpus(), c;
@@ -583,16 +397,15 @@ static void stats_sum(const char *dir, struct tg_stats *sum)
 	__u32 slot;
 
 	memset(sum, 0, sizeof(*sum));
-	if (!dir || !v) {
-		free(v);
-		return;
-	}
+	if (!v)
+		die("stats", ENOMEM);
 	fd = open_pin(dir, TG_MAP_STATS);
 	for (slot = 0; slot < TG_NR_SLOTS; slot++) {
 		if (bpf_map_lookup_elem(fd, &slot, v))
 			continue;
 		for (c = 0; c < ncpu; c++) {
-			if (slot == TG_SLOT_ENTRY)
+			if (slot == TG_SLOT_ENTRY || slot == TG_BANK_BASE(0) ||
+			    slot == TG_BANK_BASE(1))
 				sum->packets += v[c].packets;
 			sum->drop += v[c].drop;
 			sum->aborted += v[c].aborted;
@@ -603,47 +416,48 @@ static void stats_sum(const char *dir, struct tg_stats *sum)
 	free(v);
 }
 
-static int cmd_traffic(struct traffic *t)
+static int cmd_churn(const char *dir, int flip_ms, double secs)
 {
-	pthread_t rx, tx, fl;
+	int slots_fd = open_pin(dir, TG_MAP_SLOTS), bank, err = 0;
 	struct tg_stats before, after;
-	__u64 lost;
+	struct timespec next;
+	double t0, d, end, worst = 0;
+	long flips = 0;
 
-	if (!t->rx_ns || !t->tx_ns || !t->dst || t->duration <= 0 || t->duration > 600)
-		die("traffic needs -r, -t, -a and 0 < -d <= 600", EINVAL);
-	/* one bit per sequence number the sender can reach */
-	t->seen_bits = (__u64)((t->rate > 0 ? t->rate : 5000000) * (t->duration + 1) * 1.2);
-	t->seen = calloc(t->seen_bits / 8 + 1, 1);
-	if (!t->seen)
-		die("bitmap", ENOMEM);
-	stats_sum(t->flip_dir, &before);
-	if (pthread_create(&rx, NULL, rx_thread, t) || pthread_create(&tx, NULL, tx_thread, t))
-		die("threads", errno);
-	if (t->flip_dir && t->flip_ms > 0 && pthread_create(&fl, NULL, flip_thread, t))
-		die("flip thread", errno);
-	pthread_join(tx, NULL);
-	if (t->flip_dir && t->flip_ms > 0) {
-		atomic_store(&t->stop_flip, 1);
-		pthread_join(fl, NULL);
+	if (flip_ms < 0 || secs <= 0 || secs > 600)
+		die("churn needs -i >= 0 and 0 < -d <= 600", EINVAL);
+	need_two_banks(slots_fd, dir);
+	bank = live_bank(slots_fd);
+	stats_sum(dir, &before);
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	end = now_us() + secs * 1e6;
+	if (!flip_ms)		/* a baseline: counters only */
+		usleep(secs * 1e6);
+	while (flip_ms && now_us() < end) {
+		next.tv_nsec += flip_ms * 1000000L;
+		while (next.tv_nsec >= 1000000000L) {
+			next.tv_nsec -= 1000000000L;
+			next.tv_sec++;
+		}
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+		bank ^= 1;
+		t0 = now_us();
+		err = flip(slots_fd, bank);
+		if (err)
+			break;
+		d = now_us() - t0;
+		if (d > worst)
+			worst = d;
+		flips++;
 	}
-	usleep(500000);		/* let the receiver drain */
-	atomic_store(&t->stop_rx, 1);
-	pthread_join(rx, NULL);
-	stats_sum(t->flip_dir, &after);
-	lost = t->sent > t->received ? t->sent - t->received : 0;
-	printf("rate_target_pps=%ld duration_s=%.2f sent=%llu received=%llu lost=%llu dups=%llu late=%llu "
-	       "rate_pps=%.0f flips=%ld flip_max_us=%.1f dispatcher_packets=%llu tail_misses=%llu "
-	       "drops=%llu aborted=%llu flip_err=%d\n",
-	       t->rate, t->tx_secs, (unsigned long long)t->sent,
-	       (unsigned long long)t->received, (unsigned long long)lost,
-	       (unsigned long long)t->dups, (unsigned long long)t->late,
-	       t->sent / (t->tx_secs > 0 ? t->tx_secs : 1), t->flips, t->flip_max_us,
-	       (unsigned long long)(after.packets - before.packets),
+	stats_sum(dir, &after);
+	printf("flips=%ld flip_max_us=%.1f hook_packets=%llu tail_misses=%llu drops=%llu aborted=%llu flip_err=%d\n",
+	       flips, worst, (unsigned long long)(after.packets - before.packets),
 	       (unsigned long long)(after.tail_miss - before.tail_miss),
 	       (unsigned long long)(after.drop - before.drop),
-	       (unsigned long long)(after.aborted - before.aborted), t->err);
-	free(t->seen);
-	return lost || t->err || after.tail_miss != before.tail_miss ? 3 : 0;
+	       (unsigned long long)(after.aborted - before.aborted), err);
+	close(slots_fd);
+	return err || after.tail_miss != before.tail_miss ? 3 : 0;
 }
 
 static void usage(void)
@@ -651,49 +465,30 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: bench_flip single DIR [-n ITERS] [-L BANKDISP.o]\n"
 		"       bench_flip fleet ROOT HOOK PREFIX COUNT [-n ROUNDS]\n"
-		"       bench_flip traffic -r RX_NETNS -t TX_NETNS -a DST_IP [-p PORT] [-R PPS]\n"
-		"                          [-d SECONDS] [-f DIR -i FLIP_MS]\n");
+		"       bench_flip churn DIR [-i FLIP_MS] [-d SECONDS]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	struct traffic t = { .port = 5000, .duration = 10, .flip_ms = 10 };
 	const char *cmd, *link_obj = NULL;
-	int iters = 2000, c;
+	int iters = 2000, flip_ms = 10, c;
+	double secs = 10;
 
 	if (argc < 2)
 		usage();
 	cmd = argv[1];
 	optind = 2;
-	while ((c = getopt(argc, argv, "n:r:t:a:p:R:d:f:i:L:")) != -1) {
+	while ((c = getopt(argc, argv, "n:d:i:L:")) != -1) {
 		switch (c) {
 		case 'n':
 			iters = atoi(optarg);
 			break;
-		case 'r':
-			t.rx_ns = optarg;
-			break;
-		case 't':
-			t.tx_ns = optarg;
-			break;
-		case 'a':
-			t.dst = optarg;
-			break;
-		case 'p':
-			t.port = atoi(optarg);
-			break;
-		case 'R':
-			t.rate = atol(optarg);
-			break;
 		case 'd':
-			t.duration = atof(optarg);
-			break;
-		case 'f':
-			t.flip_dir = optarg;
+			secs = atof(optarg);
 			break;
 		case 'i':
-			t.flip_ms = atoi(optarg);
+			flip_ms = atoi(optarg);
 			break;
 		case 'L':
 			link_obj = optarg;
@@ -707,8 +502,8 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "fleet") && optind + 4 == argc)
 		return cmd_fleet(argv[optind], argv[optind + 1], argv[optind + 2],
 				 atoi(argv[optind + 3]), iters);
-	if (!strcmp(cmd, "traffic") && optind == argc)
-		return cmd_traffic(&t);
+	if (!strcmp(cmd, "churn") && optind + 1 == argc)
+		return cmd_churn(argv[optind], flip_ms, secs);
 	usage();
 	return 2;
 }

@@ -19,15 +19,19 @@ const volatile __u32 tg_fail_closed = 0;
 
 static __always_inline enum tg_verdict bank_dispatch(void *ctx, __u32 len)
 {
-	struct tg_stats *s = tg__stats(TG_SLOT_ENTRY);
+	enum tg_verdict v = tg_fail_closed ? TG_DROP : TG_PASS;
+	struct tg_stats *s;
 
+	/* as bpf/dispatcher.bpf.c: only a miss is counted, under slot 0 */
+	tg_tail_call_rodata(ctx, &slots, tg_entry_slot);
+	s = tg__stats(TG_SLOT_ENTRY);
 	if (s) {
 		s->packets++;
 		s->bytes += len;
-		s->continued++;
+		s->tail_miss++;
 	}
-	tg_tail_call_rodata(ctx, &slots, tg_entry_slot);
-	return tg__tail_missed(s, tg_fail_closed);
+	tg__count_verdict(s, v);
+	return v;
 }
 
 SEC("xdp")

@@ -1,24 +1,24 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * bench_lean: a prototype of two changes to the stage header and the
- * dispatcher, measured by tools/bench_dispatch next to the real ones so
- * the report can say what they would buy. Not used by tailgate itself.
+ * bench_lean: a prototype of a change to the stage header, measured by
+ * tools/bench_dispatch next to the real one so the report can say what it
+ * would buy. Not used by tailgate itself.
  *
- * 1. Stage: the same counters and verdict logic as tg__stage_run(), but
- *    the packet length is computed (and pinned in one register) before
- *    the stats lookup, so only ctx, len and the stats pointer live across
- *    the helper call: the JIT then saves and restores 3 callee-saved
- *    registers per hop instead of 4 (data and data_end both stayed live).
- *    The tail call is issued with its three arguments pinned to r1-r3
+ * The stage keeps tg__stage_run()'s counters and verdict logic, but
+ *  - computes the packet length (and pins it in one register) before the
+ *    stats lookup, so only ctx, len and the stats pointer live across the
+ *    helper call, and
+ *  - issues the tail call with its three arguments pinned to r1-r3
  *    (register variables) instead of tg_tail_call_rodata()'s "r" inputs
  *    plus r1-r5 clobbers, which force ctx, map and key through
- *    callee-saved r6-r9 first: 2 more registers saved and restored around
- *    every hop. Same static check, same single call site, same constant
- *    key for the verifier.
- * 2. Dispatcher: no per-packet counters. Packets seen on the hook equal
- *    the heads' packets (bank A head + bank B head) plus slot 0's misses,
- *    so slot 0 only counts on the miss path: one per-CPU lookup and three
- *    read-modify-writes less per packet.
+ *    callee-saved r6-r9 first.
+ * The JIT then saves and restores 3 callee-saved registers per hop instead
+ * of 4, and loads no dead copies of map and key. Same static check, same
+ * single call site, same constant key for the verifier (the JIT check
+ * confirms the jump is still direct).
+ *
+ * Its dispatcher is the shipped one (counts only the packets that find
+ * slot 0 empty) with the same register-pinned call.
  */
 #include "tailgate_stage.h"
 
