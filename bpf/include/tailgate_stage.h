@@ -43,10 +43,22 @@ const volatile __u32 tg_fail_closed = 0;		/* verdict on a tail miss */
 struct tg_pkt {
 	void *data;
 	void *data_end;
+	void *ctx;		/* struct xdp_md or struct __sk_buff */
 	__u32 len;		/* bytes on the wire (tc: skb->len) */
-	__u32 ifindex;		/* interface the packet is on */
 	__u8 is_xdp;
 };
+
+/*
+ * Interface the packet is on. Read on demand: on XDP it is three
+ * dependent loads (rxq, dev, ifindex), which every stage would otherwise
+ * pay whether it looks or not.
+ */
+static __always_inline __u32 tg_pkt_ifindex(const struct tg_pkt *pkt)
+{
+	if (pkt->is_xdp)
+		return ((struct xdp_md *)pkt->ctx)->ingress_ifindex;
+	return ((struct __sk_buff *)pkt->ctx)->ifindex;
+}
 
 /* Bounds-checked pointer to @len bytes at @off, or NULL. */
 static __always_inline void *tg_pkt_ptr(const struct tg_pkt *pkt, __u32 off,
@@ -116,7 +128,7 @@ static __always_inline enum tg_verdict tg__stage_run(void *ctx,
 		struct tg_pkt pkt = {						\
 			.data = (void *)(long)ctx->data,			\
 			.data_end = (void *)(long)ctx->data_end,		\
-			.ifindex = ctx->ingress_ifindex,			\
+			.ctx = ctx,						\
 			.is_xdp = 1,						\
 		};								\
 		pkt.len = pkt.data_end - pkt.data;				\
@@ -129,7 +141,7 @@ static __always_inline enum tg_verdict tg__stage_run(void *ctx,
 			.data = (void *)(long)skb->data,			\
 			.data_end = (void *)(long)skb->data_end,		\
 			.len = skb->len,					\
-			.ifindex = skb->ifindex,				\
+			.ctx = skb,						\
 		};								\
 		enum tg_verdict v = tg__stage_run(skb, &pkt, body(&pkt));	\
 									\

@@ -13,7 +13,7 @@ int tconly(struct __sk_buff *skb)
 		.data = (void *)(long)skb->data,
 		.data_end = (void *)(long)skb->data_end,
 		.len = skb->len,
-		.ifindex = skb->ifindex,
+		.ctx = skb,
 	};
 
 	return tg__tc_code(tg__stage_run(skb, &pkt, TG_CONTINUE));
