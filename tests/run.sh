@@ -74,7 +74,7 @@ group_fuzz() {
 group_integration() {
 	local t
 	for t in tests/integration/test_*.sh; do
-		[[ -f $t ]] && run "integration/${t##*/}" script 900s bash "$t"
+		[[ -f $t ]] && run "integration/${t##*/}" script 1200s bash "$t"
 	done
 }
 
