@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "attach.h"
@@ -65,12 +66,40 @@ static int rollback_cb(const char *ifname, enum plan_hook hook, void *ctx)
 	return 0;
 }
 
+/*
+ * A paused (or interrupted) rollout owns its targets' banks: flipping one
+ * by hand would put the unvetted generation into service behind the
+ * rollout's back, or leave the journal describing a state that is gone.
+ */
+static int check_no_rollout(void)
+{
+	struct rollout *ro = calloc(1, sizeof(*ro));
+	bool paused;
+	int err;
+
+	if (!ro)
+		return -ENOMEM;
+	err = journal__load(ro);
+	if (err == -ENOENT) {
+		free(ro);
+		return 0;
+	}
+	paused = !err && ro->status == RO_PAUSED;
+	if (paused)
+		pr_warn("rollback: the rollout of %s (generation %llu) is paused; 'tailgate abort' rolls it back, 'tailgate promote' continues it\n",
+			ro->plan_name, (unsigned long long)ro->id);
+	else
+		pr_warn("rollback: a rollout was interrupted; run 'tailgate recover' first\n");
+	free(ro);
+	return paused ? -EBUSY : TG_ERR_INCONSISTENT;
+}
+
 int do_rollback(int argc, char **argv)
 {
 	bool force = argc > 1 && !strcmp(argv[1], "--force");
 	int err;
 
-	err = cli__need_kernel("rollback") ?: lock__acquire("rollback");
+	err = cli__need_kernel("rollback") ?: lock__acquire("rollback") ?: check_no_rollout();
 	if (err)
 		return err;
 	if (force) {

@@ -437,6 +437,14 @@ static int revert_all(struct engine *e)
 		ui__event("revert", fields, "%s/%s: back on the previous generation (one write of slot 0)",
 			  rt->ifname, hook_of(e));
 	}
+	/*
+	 * Targets never flipped hold the generation in their other bank
+	 * too: without the mark, `tailgate rollback` there would put the
+	 * failed generation into service.
+	 */
+	for (i = 0; i < e->ro->nr; i++)
+		if (e->ro->t[i].state == RT_PENDING)
+			mark_rejected(e, i);
 	return save(e) ?: err;
 }
 
