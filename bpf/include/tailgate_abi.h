@@ -46,6 +46,8 @@
 #define TG_PIN_LINK		"link"
 #define TG_PIN_PROG		"prog"	/* clsact fallback: no link, the program */
 #define TG_PIN_MAPS_DIR		"maps"
+#define TG_PIN_INFO		"info"	/* struct tg_ap_info */
+#define TG_MAP_SPLIT		"split"	/* struct tg_split, while splitting */
 
 /*
  * Per-slot counters, one struct per slot and CPU in the per-CPU array
@@ -71,7 +73,12 @@ struct tg_stats {
 	__u64 tail_miss;
 };
 
-/* What a stage body returns; the stage header maps it to XDP/tc codes. */
+/*
+ * Verdict classes: what a stage decided, for XDP and tc alike (tc:
+ * TC_ACT_OK = pass, TC_ACT_SHOT = drop, TC_ACT_REDIRECT = redirect). A
+ * stage written with the stage header returns one of these (or
+ * TG_CONTINUE, which is pass); plans name them in continue_on.
+ */
 enum tg_verdict {
 	TG_PASS = 0,
 	TG_DROP,
@@ -80,6 +87,50 @@ enum tg_verdict {
 	TG_REDIRECT,
 	TG_CONTINUE,
 };
+
+#define TG_NR_VERDICTS		5		/* pass .. redirect */
+#define TG_VERDICT_BIT(v)	(1u << (v))	/* continue_on masks */
+#define TG_VERDICT_ALL		((1u << TG_NR_VERDICTS) - 1)
+
+/*
+ * Version of the datapath layout an attach point was built with (slot
+ * map, counter layout and meaning, dispatcher protocol). Recorded in the
+ * attach point's "info" map; a tailgate refuses an attach point newer
+ * than it knows and upgrades older ones in place.
+ *
+ *   1  tailgate 0.1: stages count themselves, "continued" is one of the
+ *      exclusive verdict buckets; no info map.
+ *   2  every stage is wrapped at load: the verdict buckets (pass, drop,
+ *      aborted, tx, redirect) hold what the stage decided and sum to
+ *      packets; "continued" counts the packets handed to the next stage.
+ */
+#define TG_ABI_VERSION		2u
+#define TG_ABI_MAGIC		0x74676174u	/* "tgat" */
+
+/* Value of the attach point's pinned "info" map (one entry, key 0). */
+struct tg_ap_info {
+	__u32 magic;		/* TG_ABI_MAGIC */
+	__u32 abi_version;	/* TG_ABI_VERSION of the tailgate that made it */
+	__u32 nr_slots;		/* TG_NR_SLOTS */
+	__u32 stats_size;	/* sizeof(struct tg_stats) */
+	__u32 ifindex;		/* interface it was attached to */
+	__u32 flags;		/* TG_AP_F_* */
+};
+
+#define TG_AP_F_CLSACT		(1u << 0)	/* tc through clsact, not TCX */
+
+/*
+ * Weighted canary: value of the splitting dispatcher's "split" map (one
+ * entry, key 0). A flow goes to the new generation when its hash, scaled
+ * to [0, 10000), is below weight_bp; raising the weight only moves flows
+ * from the old generation to the new one.
+ */
+struct tg_split {
+	__u32 weight_bp;	/* share of flows in 0.01 %: 1 .. 10000 */
+	__u32 seed;		/* per rollout */
+};
+
+#define TG_WEIGHT_FULL		10000u
 
 /*
  * Key of the blocklist stage's LPM trie "blocked": one trie for both
