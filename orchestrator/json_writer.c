@@ -15,12 +15,13 @@ enum ctx_kind {
 
 struct json_writer {
 	FILE *f;
-	int err;		/* sticky: -EINVAL (misuse) or -ENOMEM */
+	int err;		/* first -EINVAL (misuse) or -ENOMEM, kept */
 	bool pretty;
 	bool named;		/* a name was written, its value not yet */
 	bool root_done;		/* one document per writer */
 	bool wrote;
 	unsigned int depth;
+	unsigned int floor;	/* ends may not close levels <= floor */
 	unsigned char kind[JSONW_MAX_DEPTH];
 	unsigned int count[JSONW_MAX_DEPTH];	/* members written per level */
 };
@@ -69,7 +70,7 @@ unsigned int jsonw_depth(const jsonw_t *w)
 	return w->depth;
 }
 
-/* A misuse is dropped, not written: the document stays valid. */
+/* A misuse is refused, not written: the document stays valid. */
 static void misuse(jsonw_t *w)
 {
 	if (!w->err)
@@ -98,8 +99,6 @@ static void next_member(jsonw_t *w)
 /* Is a value allowed here? Writes what must precede it. */
 static bool begin_value(jsonw_t *w)
 {
-	if (w->err)
-		return false;
 	if (!w->depth) {
 		if (w->root_done) {
 			misuse(w);
@@ -209,7 +208,7 @@ static void write_str(FILE *f, const char *s, size_t n)
 
 static void start(jsonw_t *w, enum ctx_kind kind)
 {
-	if (!w->err && w->depth == JSONW_MAX_DEPTH) {
+	if (w->depth == JSONW_MAX_DEPTH) {
 		misuse(w);
 		return;
 	}
@@ -237,9 +236,7 @@ static void close_one(jsonw_t *w)
 
 static void end(jsonw_t *w, enum ctx_kind kind)
 {
-	if (w->err)
-		return;
-	if (!w->depth || w->kind[w->depth - 1] != kind || w->named) {
+	if (w->depth <= w->floor || w->kind[w->depth - 1] != kind || w->named) {
 		misuse(w);
 		return;
 	}
@@ -250,6 +247,11 @@ void jsonw_unwind(jsonw_t *w, unsigned int depth)
 {
 	while (w->depth > depth)
 		close_one(w);
+}
+
+void jsonw_set_floor(jsonw_t *w, unsigned int depth)
+{
+	w->floor = depth;
 }
 
 void jsonw_start_object(jsonw_t *w)
@@ -274,8 +276,6 @@ void jsonw_end_array(jsonw_t *w)
 
 void jsonw_name(jsonw_t *w, const char *name)
 {
-	if (w->err)
-		return;
 	if (!w->depth || w->kind[w->depth - 1] != CTX_OBJECT || w->named || !name) {
 		misuse(w);
 		return;
@@ -308,13 +308,14 @@ void jsonw_stringf(jsonw_t *w, const char *fmt, ...)
 	va_list ap;
 	int n;
 
-	if (w->err)
-		return;
 	va_start(ap, fmt);
 	n = vasprintf(&s, fmt, ap);
 	va_end(ap);
 	if (n < 0) {
-		w->err = -ENOMEM;
+		/* A name may be waiting: give it a value, not the next one's. */
+		if (!w->err)
+			w->err = -ENOMEM;
+		jsonw_null(w);
 		return;
 	}
 	jsonw_strn(w, s, n);

@@ -9,10 +9,11 @@
  *    is written as \u00XX (nothing is dropped, nothing is invalid);
  *  - NaN and infinities are written as null;
  *  - a misuse (a value in an object without a name, an end that does not
- *    match its start, a second root value, nesting deeper than
- *    JSONW_MAX_DEPTH) is not written: the writer records -EINVAL, ignores
- *    everything after it, and jsonw_unwind()/jsonw_destroy() still close
- *    what is open. jsonw_error() reports it.
+ *    match its start or would cross the floor, a second root value,
+ *    nesting deeper than JSONW_MAX_DEPTH) is refused: that call writes
+ *    nothing and jsonw_error() reports -EINVAL from then on; later calls
+ *    are judged on their own, so an error path can still add its fields,
+ *    and jsonw_unwind()/jsonw_destroy() close what is open.
  * The writer does not check for duplicate names.
  */
 #ifndef __TG_JSON_WRITER_H
@@ -45,7 +46,7 @@ void jsonw_pretty(jsonw_t *w, bool on);
 
 /*
  * @return 0, -EINVAL after a misuse, -ENOMEM if jsonw_stringf() could not
- * format, or -EIO once the stream failed.
+ * format (it wrote null), or -EIO once the stream failed.
  */
 int jsonw_error(const jsonw_t *w);
 
@@ -58,6 +59,13 @@ unsigned int jsonw_depth(const jsonw_t *w);
  * always finish a valid document.
  */
 void jsonw_unwind(jsonw_t *w, unsigned int depth);
+
+/*
+ * Refuse ends that would close a container at a depth <= @depth, so code
+ * handed the writer inside a document cannot close what it did not open
+ * (out.c keeps its root object this way). jsonw_unwind() is not bound.
+ */
+void jsonw_set_floor(jsonw_t *w, unsigned int depth);
 
 void jsonw_start_object(jsonw_t *w);
 void jsonw_end_object(jsonw_t *w);

@@ -4,6 +4,7 @@
 #include <bpf/libbpf.h>
 
 #include "log.h"
+#include "out.h"
 
 static int log_level = LOG_INFO;
 
@@ -39,6 +40,14 @@ void log__printf(enum log_level level, const char *fmt, ...)
 	if ((int)level > log_level)
 		return;
 	va_start(ap, fmt);
+	/* With --json, a warning must reach the document, not only stderr. */
+	if (level == LOG_WARN && out__capturing()) {
+		va_list aq;
+
+		va_copy(aq, ap);
+		out__vrecord(OUT_WARNING, fmt, aq);
+		va_end(aq);
+	}
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 }

@@ -260,8 +260,10 @@ static void test_misuse(void **state)
 	jsonw_start_object(c.w);
 	jsonw_uint(c.w, 1);			/* value without a name */
 	assert_int_equal(jsonw_error(c.w), -EINVAL);
-	jsonw_string_field(c.w, "later", "ignored");
-	assert_string_equal(cap_close(&c), "{}\n");
+	/* Later calls are judged on their own: an error path can finish. */
+	jsonw_string_field(c.w, "later", "kept");
+	assert_int_equal(jsonw_error(c.w), -EINVAL);
+	assert_string_equal(cap_close(&c), "{\"later\":\"kept\"}\n");
 	free(c.buf);
 
 	cap_open(&c);
@@ -292,6 +294,24 @@ static void test_misuse(void **state)
 	assert_int_equal(jsonw_error(c.w), -EINVAL);
 	assert_int_equal(jsonw_depth(c.w), JSONW_MAX_DEPTH);
 	cap_close(&c);
+	free(c.buf);
+}
+
+static void test_floor(void **state)
+{
+	struct cap c;
+
+	cap_open(&c);
+	jsonw_start_object(c.w);
+	jsonw_set_floor(c.w, 1);
+	jsonw_name(c.w, "a");
+	jsonw_start_array(c.w);
+	jsonw_end_array(c.w);
+	jsonw_end_object(c.w);			/* the root is not the caller's */
+	assert_int_equal(jsonw_error(c.w), -EINVAL);
+	assert_int_equal(jsonw_depth(c.w), 1);
+	jsonw_uint_field(c.w, "exit_code", 0);
+	assert_string_equal(cap_close(&c), "{\"a\":[],\"exit_code\":0}\n");
 	free(c.buf);
 }
 
@@ -338,6 +358,7 @@ int main(void)
 		cmocka_unit_test(test_numbers),
 		cmocka_unit_test(test_stringf),
 		cmocka_unit_test(test_misuse),
+		cmocka_unit_test(test_floor),
 		cmocka_unit_test(test_unwind),
 		cmocka_unit_test(test_new_destroy),
 	};
