@@ -1114,6 +1114,62 @@ static void default_steps(struct plan *p)
 
 /* Gates and the rest of the plan */
 
+static int add_exec_arg(struct ctx *c, const struct pnode *at, const char *s,
+			size_t len)
+{
+	struct plan_gates *g = &c->plan->gates;
+
+	if (g->nr_exec >= PLAN_MAX_EXEC_ARGS)
+		return fail(c, at, "exec: more than %d arguments",
+			    PLAN_MAX_EXEC_ARGS);
+	if (!len)
+		return fail(c, at, "exec: argument %d is empty", g->nr_exec + 1);
+	if (len >= PLAN_MAX_EXEC_ARG)
+		return fail(c, at, "exec: argument %d is longer than %d bytes",
+			    g->nr_exec + 1, PLAN_MAX_EXEC_ARG - 1);
+	memcpy(g->exec[g->nr_exec], s, len);
+	g->exec[g->nr_exec++][len] = '\0';
+	return 0;
+}
+
+/*
+ * exec is an argv, never a shell command: a string is split at ASCII
+ * white space and nothing else (no quotes, variables or globs), a
+ * sequence gives one argument per entry. "{ifname}" stays as written; the
+ * engine replaces it in each argument. '' (no words) is no check.
+ */
+static int parse_exec(struct ctx *c, const struct field *f,
+		      const struct pnode *v, void *obj)
+{
+	static const char space[] = " \t\n\v\f\r";
+	const struct pnode *n;
+	const char *s = NULL;
+	size_t len;
+	int err;
+
+	c->plan->gates.nr_exec = 0;
+	if (v->type == PN_SEQ) {
+		if (!v->first)
+			return fail(c, v, "exec: an empty list runs nothing; leave exec out for no check");
+		for (n = v->first; n; n = n->next) {
+			err = get_str(c, f, n, &s) ?:
+			      add_exec_arg(c, n, s, strlen(s));
+			if (err)
+				return err;
+		}
+		return 0;
+	}
+	err = get_str(c, f, v, &s);
+	if (err)
+		return err;
+	for (s += strspn(s, space); !err && *s; s += strspn(s, space)) {
+		len = strcspn(s, space);
+		err = add_exec_arg(c, v, s, len);
+		s += len;
+	}
+	return err;
+}
+
 static const struct field gate_fields[] = {
 	{ .key = "min_packets", .type = F_U64,
 	  .off = offsetof(struct plan_gates, min_packets) },
@@ -1125,8 +1181,7 @@ static const struct field gate_fields[] = {
 	  .off = offsetof(struct plan_gates, max_aborted) },
 	{ .key = "max_tail_misses", .type = F_U64,
 	  .off = offsetof(struct plan_gates, max_tail_misses) },
-	{ .key = "exec", .type = F_STRING, .size = PLAN_MAX_EXEC,
-	  .off = offsetof(struct plan_gates, exec) },
+	{ .key = "exec", .type = F_FUNC, .fn = parse_exec },
 	{ .key = "exec_timeout", .type = F_DURATION,
 	  .off = offsetof(struct plan_gates, exec_timeout_ms) },
 };

@@ -65,7 +65,11 @@ static void check_plan(const struct plan *p)
 		check_step(&p->steps[i]);
 	CHECK(p->gates.max_drop_ratio >= 0 && p->gates.max_drop_ratio <= 1);
 	CHECK(p->gates.max_drop_ratio_delta >= 0 && p->gates.max_drop_ratio_delta <= 1);
-	check_str(p->gates.exec, sizeof(p->gates.exec));
+	CHECK(p->gates.nr_exec >= 0 && p->gates.nr_exec <= PLAN_MAX_EXEC_ARGS);
+	for (i = 0; i < p->gates.nr_exec; i++) {
+		check_str(p->gates.exec[i], sizeof(p->gates.exec[i]));
+		CHECK(p->gates.exec[i][0]);
+	}
 	CHECK(p->gates.exec_timeout_ms >= 1);
 }
 
