@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * Rollout plans: the YAML file of DESIGN.md parsed into a struct plan.
- * libyaml is used in plan.c and nowhere else.
+ * libyaml is used in ynode.c and nowhere else.
  */
 #ifndef __TG_PLAN_H
 #define __TG_PLAN_H
