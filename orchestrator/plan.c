@@ -51,6 +51,31 @@ static const char *const on_failure_names[] = {
 /* Into plan->fail_closed: "drop" is true. */
 static const char *const on_tail_miss_names[] = { "pass", "drop", NULL };
 
+const char *const plan_verdict_names[] = {
+	[TG_PASS] = "pass",
+	[TG_DROP] = "drop",
+	[TG_ABORTED] = "aborted",
+	[TG_TX] = "tx",
+	[TG_REDIRECT] = "redirect",
+	NULL,
+};
+
+_Static_assert(ARRAY_SIZE(plan_verdict_names) == TG_NR_VERDICTS + 1,
+	       "a name for every verdict a stage can end with");
+
+static const char *const datapath_names[] = {
+	[PLAN_DP_CHAINED] = "chained",
+	[PLAN_DP_FUSED] = "fused",
+	[PLAN_DP_AUTO] = "auto",
+	NULL,
+};
+
+static const char *const xdp_mode_names[] = {
+	[PLAN_XDP_NATIVE] = "native",
+	[PLAN_XDP_SKB] = "skb",
+	NULL,
+};
+
 /* @i's name in @names (@nr entries, the last the NULL), or "unknown" */
 static const char *name_of(const char *const *names, size_t nr,
 			   unsigned int i)
@@ -86,6 +111,26 @@ int plan__hook_from_name(const char *name, enum plan_hook *hook)
 const char *plan__step_name(enum plan_step_kind kind)
 {
 	return name_of(step_names, ARRAY_SIZE(step_names), kind);
+}
+
+const char *plan__verdict_name(enum tg_verdict v)
+{
+	return name_of(plan_verdict_names, ARRAY_SIZE(plan_verdict_names), v);
+}
+
+int plan__verdict_from_name(const char *name, enum tg_verdict *v)
+{
+	int i = index_of(plan_verdict_names, name);
+
+	if (i < 0)
+		return i;
+	*v = i;
+	return 0;
+}
+
+const char *plan__datapath_name(enum plan_datapath dp)
+{
+	return name_of(datapath_names, ARRAY_SIZE(datapath_names), dp);
 }
 
 int plan__parse_duration(const char *s, uint64_t *ms)
@@ -266,10 +311,11 @@ static int parse_exec(struct schema *s, const struct field *f,
 		}
 		return 0;
 	}
-	err = schema__get_str(s, f, v, &str);
-	if (err)
-		return err;
-	for (str += strspn(str, space); *str; str += strspn(str, space)) {
+	if (v->type != YNODE_SCALAR || ynode__is_null(v))
+		return schema__fail(s, v, "exec: expected a string or a sequence of strings, got %s",
+				    ynode__type_name(v));
+	for (str = v->str + strspn(v->str, space); *str;
+	     str += strspn(str, space)) {
 		len = strcspn(str, space);
 		err = add_exec_arg(s, v, g, str, len);
 		if (err)
@@ -286,6 +332,10 @@ static const struct field gate_fields[] = {
 	  FIELD_AT(struct plan_gates, max_drop_ratio) },
 	{ .key = "max_drop_ratio_delta", .parse = schema__ratio,
 	  FIELD_AT(struct plan_gates, max_drop_ratio_delta) },
+	{ .key = "max_verdict_delta", .parse = schema__ratio,
+	  FIELD_AT(struct plan_gates, max_verdict_delta) },
+	{ .key = "min_rate_ratio", .parse = schema__ratio,
+	  FIELD_AT(struct plan_gates, min_rate_ratio) },
 	{ .key = "max_aborted", .parse = schema__u64,
 	  FIELD_AT(struct plan_gates, max_aborted) },
 	{ .key = "max_tail_misses", .parse = schema__u64,
@@ -302,6 +352,8 @@ static void default_gates(struct plan_gates *g)
 	g->min_packets = 100;
 	g->max_drop_ratio = 0.01;
 	g->max_drop_ratio_delta = 0.005;
+	g->max_verdict_delta = 0.05;
+	g->min_rate_ratio = 0.5;
 	g->exec_timeout_ms = DEFAULT_EXEC_TIMEOUT_MS;
 }
 
@@ -312,8 +364,12 @@ static const struct field plan_fields[] = {
 	  FIELD_AT(struct plan, name) },
 	{ .key = "hook", .parse = schema__choice, .required = true,
 	  .choices = hook_names, FIELD_AT(struct plan, hook) },
+	{ .key = "xdp_mode", .parse = schema__choice,
+	  .choices = xdp_mode_names, FIELD_AT(struct plan, xdp_mode) },
 	{ .key = "interfaces", .parse = parse_interfaces, .required = true },
 	{ .key = "pipeline", .parse = plan_pipeline__parse, .required = true },
+	{ .key = "datapath", .parse = schema__choice,
+	  .choices = datapath_names, FIELD_AT(struct plan, datapath) },
 	{ .key = "steps", .parse = plan_steps__parse },
 	{ .key = "gates", .parse = schema__map, .map = &gates_map,
 	  FIELD_AT(struct plan, gates) },
@@ -325,6 +381,17 @@ static const struct field plan_fields[] = {
 
 static const struct schema_map plan_map = SCHEMA_MAP("plan", plan_fields);
 
+/* hook may come after xdp_mode in the file: checked once both are read. */
+static int check_xdp_mode(struct plan_ctx *c, const struct ynode *root)
+{
+	const struct ynode *k = ynode__key(root, "xdp_mode");
+
+	if (k && c->plan->hook != PLAN_HOOK_XDP)
+		return schema__fail(&c->s, k, "xdp_mode applies to hook xdp only (this plan's hook is %s); leave xdp_mode out",
+				    plan__hook_name(c->plan->hook));
+	return 0;
+}
+
 static int parse_root(struct plan_ctx *c, const struct ynode *root)
 {
 	struct plan *p = c->plan;
@@ -334,7 +401,10 @@ static int parse_root(struct plan_ctx *c, const struct ynode *root)
 		return schema__fail(&c->s, root, "empty document");
 	default_gates(&p->gates);
 	p->on_failure = PLAN_ON_FAILURE_ROLLBACK;
-	err = schema__parse_map(&c->s, root, &plan_map, p);
+	p->datapath = PLAN_DP_CHAINED;
+	p->xdp_mode = PLAN_XDP_NATIVE;
+	err = schema__parse_map(&c->s, root, &plan_map, p) ?:
+	      check_xdp_mode(c, root);
 	if (err)
 		return err;
 	if (!c->steps) {

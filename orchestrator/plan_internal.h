@@ -21,6 +21,9 @@ static inline struct plan_ctx *plan_ctx(struct schema *s)
 	return s->user;
 }
 
+/* "pass", "drop", "aborted", "tx", "redirect" by enum tg_verdict, NULL */
+extern const char *const plan_verdict_names[];
+
 /* The field callbacks of "pipeline" and "steps" (obj is the plan). */
 int plan_pipeline__parse(struct schema *s, const struct field *f,
 			 const struct ynode *v, void *obj);

@@ -97,6 +97,43 @@ static int parse_keep_maps(struct schema *s, const struct field *f,
 	return err;
 }
 
+/*
+ * The verdicts that hand the packet to the next stage; any other verdict
+ * leaves the chain with it. A set, written as a list of verdict names.
+ */
+static int parse_continue_on(struct schema *s, const struct field *f,
+			     const struct ynode *v, void *obj)
+{
+	struct plan_stage *st = obj;
+	const struct ynode *n;
+	uint32_t mask = 0;
+	int i, err;
+
+	err = schema__want_seq(s, f, v);
+	if (err)
+		return err;
+	if (!v->first)
+		return schema__fail(s, v, "continue_on: empty; list the verdicts that go on to the next stage (pass, drop, aborted, tx, redirect) or leave continue_on out for [pass]");
+	for (n = v->first; n; n = n->next) {
+		i = schema__choice_index(s, f, n, plan_verdict_names);
+		if (i < 0)
+			return i;
+		if (mask & TG_VERDICT_BIT(i))
+			return schema__fail(s, n, "continue_on: '%s' is listed twice",
+					    plan_verdict_names[i]);
+		mask |= TG_VERDICT_BIT(i);
+	}
+	st->has_continue_on = true;
+	st->continue_on = mask;
+	return 0;
+}
+
+static const char *const mode_names[] = {
+	[PLAN_MODE_ENFORCE] = "enforce",
+	[PLAN_MODE_SHADOW] = "shadow",
+	NULL,
+};
+
 static const struct field stage_fields[] = {
 	{ .key = "name", .parse = schema__name, .required = true,
 	  FIELD_AT(struct plan_stage, name) },
@@ -105,6 +142,9 @@ static const struct field stage_fields[] = {
 	  FIELD_AT(struct plan_stage, program) },
 	{ .key = "sha256", .parse = parse_sha256 },
 	{ .key = "keep_maps", .parse = parse_keep_maps },
+	{ .key = "continue_on", .parse = parse_continue_on },
+	{ .key = "mode", .parse = schema__choice, .choices = mode_names,
+	  FIELD_AT(struct plan_stage, mode) },
 };
 
 static const struct schema_map stage_map = SCHEMA_MAP("pipeline stage",
@@ -116,6 +156,8 @@ static int parse_stage(struct plan_ctx *c, const struct ynode *v,
 	const struct plan *p = c->plan;
 	int i, err;
 
+	st->continue_on = TG_VERDICT_BIT(TG_PASS);
+	st->mode = PLAN_MODE_ENFORCE;
 	err = schema__parse_map(&c->s, v, &stage_map, st);
 	if (err)
 		return err;

@@ -4,6 +4,7 @@
  * judge, flip the rest in waves, wait for a person), and the checks that
  * keep a plan from asking for something that cannot work.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
@@ -30,6 +31,60 @@ static int parse_batch(struct schema *s, const struct field *f,
 	return 0;
 }
 
+static int weight_error(struct schema *s, const struct ynode *v)
+{
+	return schema__fail(s, v, "weight: '%s' is not a percentage (such as 5%%, 0.5%% or 12.25%%)",
+			    YSHOW(v->str));
+}
+
+/*
+ * "12.25%" into units of 0.01 %: digits, at most two decimals and the
+ * '%', which is required (a bare 5 could mean 5 % or 0.05). 0 % would
+ * test nothing, 100 % is canary: {}.
+ */
+static int parse_weight(struct schema *s, const struct field *f,
+			const struct ynode *v, void *obj)
+{
+	struct plan_step *st = obj;
+	unsigned int whole = 0, frac = 0, decimals = 0;
+	const char *p;
+
+	if (v->type != YNODE_SCALAR || ynode__is_null(v))
+		return schema__fail(s, v, "weight: expected a percentage such as 5%%, got %s",
+				    ynode__type_name(v));
+	p = v->str;
+	if (!isdigit((unsigned char)*p))
+		return weight_error(s, v);
+	for (; isdigit((unsigned char)*p); p++)
+		whole = whole > 100 ? whole : whole * 10 + (*p - '0');
+	if (*p == '.') {
+		if (!isdigit((unsigned char)*++p))
+			return weight_error(s, v);
+		for (; isdigit((unsigned char)*p); p++, decimals++)
+			if (decimals < 2)
+				frac += (*p - '0') * (decimals ? 1 : 10);
+	}
+	if (!*p)
+		return schema__fail(s, v, "weight: '%s' needs a '%%': write %s%%",
+				    YSHOW(v->str), YSHOW(v->str));
+	if (strcmp(p, "%"))
+		return weight_error(s, v);
+	if (decimals > 2)
+		return schema__fail(s, v, "weight: '%s' has more than two decimals (the finest weight is 0.01%%)",
+				    YSHOW(v->str));
+	if (!whole && !frac)
+		return schema__fail(s, v, "weight: 0%% sends no flows to the new generation; the weight is more than 0%% and less than 100%%");
+	if (whole * 100 + frac >= TG_WEIGHT_FULL)
+		return schema__fail(s, v, "weight: %s is not less than 100%%; for all flows write canary: {}",
+				    YSHOW(v->str));
+	st->weight_bp = whole * 100 + frac;
+	return 0;
+}
+
+static const struct field canary_fields[] = {
+	{ .key = "weight", .parse = parse_weight },
+};
+
 static const struct field analyze_fields[] = {
 	{ .key = "duration", .parse = schema__duration, .required = true,
 	  FIELD_AT(struct plan_step, duration_ms) },
@@ -44,7 +99,7 @@ static const struct field promote_fields[] = {
 };
 
 static const struct schema_map step_maps[] = {
-	[PLAN_STEP_CANARY] = SCHEMA_MAP_EMPTY("canary step"),
+	[PLAN_STEP_CANARY] = SCHEMA_MAP("canary step", canary_fields),
 	[PLAN_STEP_ANALYZE] = SCHEMA_MAP("analyze step", analyze_fields),
 	[PLAN_STEP_PROMOTE] = SCHEMA_MAP("promote step", promote_fields),
 	[PLAN_STEP_PAUSE] = SCHEMA_MAP_EMPTY("pause step"),
@@ -75,6 +130,8 @@ static int parse_step_opts(struct plan_ctx *c, const struct ynode *v,
 	int err;
 
 	st->batch = 1;
+	if (st->kind == PLAN_STEP_CANARY)
+		st->weight_bp = TG_WEIGHT_FULL;
 	err = schema__parse_map(&c->s, v, &step_maps[st->kind], st);
 	if (err)
 		return err;
@@ -110,11 +167,54 @@ static int parse_step(struct plan_ctx *c, const struct ynode *v,
 			    ynode__type_name(k));
 }
 
+/* The steps so far, as far as the next weighted canary cares. */
+struct weights {
+	const struct ynode *last;	/* the last weight, "5%" */
+	uint32_t last_bp;
+	const struct plan_step *all;	/* first full canary or promote */
+};
+
+/*
+ * Weights only rise: a flow the new generation took stays with it. Once a
+ * step gave the new generation every flow (canary: {}) or the fleet
+ * (promote), a weighted canary would take flows back.
+ */
+static int check_weight(struct schema *s, const struct ynode *v,
+			const struct plan_step *st, struct weights *w)
+{
+	const struct ynode *weight;
+
+	if (st->kind == PLAN_STEP_PROMOTE ||
+	    (st->kind == PLAN_STEP_CANARY && st->weight_bp == TG_WEIGHT_FULL)) {
+		w->all = w->all ?: st;
+		return 0;
+	}
+	if (st->kind != PLAN_STEP_CANARY)
+		return 0;
+	weight = ynode__get(v->first->next, "weight");
+	if (w->all)
+		return schema__fail(s, weight, "weight %s after %s (line %d): a weighted canary comes before full canaries and promote steps",
+				    YSHOW(weight->str),
+				    w->all->kind == PLAN_STEP_PROMOTE ?
+				    "a promote step" : "a full canary",
+				    w->all->line);
+	if (w->last && st->weight_bp <= w->last_bp)
+		return schema__fail(s, weight, "%s weight %s after %s (line %d): weighted canary steps must rise",
+				    st->weight_bp < w->last_bp ? "falling" : "repeated",
+				    YSHOW(weight->str), YSHOW(w->last->str),
+				    w->last->line);
+	w->last = weight;
+	w->last_bp = st->weight_bp;
+	return 0;
+}
+
 int plan_steps__parse(struct schema *s, const struct field *f,
 		      const struct ynode *v, void *obj)
 {
 	struct plan_ctx *c = plan_ctx(s);
 	struct plan *p = c->plan;
+	struct weights w = {};
+	struct plan_step *st;
 	const struct ynode *n;
 	int err;
 
@@ -123,7 +223,8 @@ int plan_steps__parse(struct schema *s, const struct field *f,
 		if (p->nr_steps >= PLAN_MAX_STEPS)
 			return schema__fail(s, n, "steps: more than %d steps",
 					    PLAN_MAX_STEPS);
-		err = parse_step(c, n, &p->steps[p->nr_steps++]);
+		st = &p->steps[p->nr_steps++];
+		err = parse_step(c, n, st) ?: check_weight(s, n, st, &w);
 	}
 	if (!err && !p->nr_steps)
 		return schema__fail(s, v, "steps: empty; leave steps out for the default");
@@ -170,7 +271,10 @@ int plan_steps__check(struct plan_ctx *c)
  */
 void plan_steps__defaults(struct plan *p)
 {
-	const struct plan_step canary = { .kind = PLAN_STEP_CANARY };
+	const struct plan_step canary = {
+		.kind = PLAN_STEP_CANARY,
+		.weight_bp = TG_WEIGHT_FULL,
+	};
 	const struct plan_step analyze = {
 		.kind = PLAN_STEP_ANALYZE,
 		.duration_ms = DEFAULT_ANALYZE_MS,

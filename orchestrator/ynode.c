@@ -125,7 +125,7 @@ const char *ynode__type_name(const struct ynode *n)
 	return n->quoted ? "a quoted string" : "a string";
 }
 
-const struct ynode *ynode__get(const struct ynode *map, const char *key)
+const struct ynode *ynode__key(const struct ynode *map, const char *key)
 {
 	const struct ynode *k, *v;
 
@@ -133,8 +133,15 @@ const struct ynode *ynode__get(const struct ynode *map, const char *key)
 		return NULL;
 	ynode_for_each_pair(k, v, map)
 		if (k->type == YNODE_SCALAR && !strcmp(k->str, key))
-			return v;
+			return k;
 	return NULL;
+}
+
+const struct ynode *ynode__get(const struct ynode *map, const char *key)
+{
+	const struct ynode *k = ynode__key(map, key);
+
+	return k ? k->next : NULL;
 }
 
 /* Building the tree from libyaml events */

@@ -66,6 +66,8 @@ void ynode__free(struct ynode *root);
  * value they complain about.
  */
 const struct ynode *ynode__get(const struct ynode *map, const char *key);
+/* The same, but the key's own node: for errors about the key itself. */
+const struct ynode *ynode__key(const struct ynode *map, const char *key);
 
 /* An unquoted "", "~" or "null": YAML's null. */
 bool ynode__is_null(const struct ynode *n);
