@@ -55,6 +55,7 @@ static int parse_weight(struct schema *s, const struct field *f,
 	p = v->str;
 	if (!isdigit((unsigned char)*p))
 		return weight_error(s, v);
+	/* Past 100 the value is out of range anyway: stop before overflow. */
 	for (; isdigit((unsigned char)*p); p++)
 		whole = whole > 100 ? whole : whole * 10 + (*p - '0');
 	if (*p == '.') {
@@ -73,7 +74,8 @@ static int parse_weight(struct schema *s, const struct field *f,
 		return schema__fail(s, v, "weight: '%s' has more than two decimals (the finest weight is 0.01%%)",
 				    YSHOW(v->str));
 	if (!whole && !frac)
-		return schema__fail(s, v, "weight: 0%% sends no flows to the new generation; the weight is more than 0%% and less than 100%%");
+		return schema__fail(s, v, "weight: %s sends no flows to the new generation; the weight is more than 0%% and less than 100%%",
+				    YSHOW(v->str));
 	if (whole * 100 + frac >= TG_WEIGHT_FULL)
 		return schema__fail(s, v, "weight: %s is not less than 100%%; for all flows write canary: {}",
 				    YSHOW(v->str));

@@ -1407,7 +1407,7 @@ static void test_weight_values(void **state)
 	static const struct bad t[] = {
 		{ CANARY("0%"), 11, 22,
 		  "weight: 0% sends no flows to the new generation" },
-		{ CANARY("0.00%"), 11, 22, "weight: 0% sends no flows" },
+		{ CANARY("0.00%"), 11, 22, "weight: 0.00% sends no flows" },
 		{ CANARY("100%"), 11, 22,
 		  "weight: 100% is not less than 100%; for all flows write canary: {}" },
 		{ CANARY("100.00%"), 11, 22, "weight: 100.00% is not less than 100%" },
