@@ -448,7 +448,7 @@ static void copy_error(struct plan_error *to, const struct ynode_error *from)
 struct plan *plan__parse_buf(const char *buf, size_t len, const char *name,
 			     const char *dir, struct plan_error *err)
 {
-	struct plan_error local;
+	struct plan_error local = {};
 	struct ynode_error yerr = {};
 	struct plan_ctx c = {};
 	struct ynode *root;
@@ -575,7 +575,7 @@ static void dir_of(const char *path, char *dir)
 
 struct plan *plan__parse_file(const char *path, struct plan_error *err)
 {
-	struct plan_error local;
+	struct plan_error local = {};
 	char dir[PLAN_MAX_PATH];
 	struct plan *plan;
 	char *buf = NULL;

@@ -305,7 +305,7 @@ int schema__ratio(struct schema *s, const struct field *f,
 	if (!isfinite(d) || d < 0 || d > 1)
 		return schema__fail(s, v, "%s: %s is out of range 0..1", f->key,
 				    YSHOW(str));
-	*(double *)((char *)obj + f->off) = d;
+	memcpy((char *)obj + f->off, &d, sizeof(d));
 	return 0;
 }
 

@@ -34,7 +34,7 @@ const char *ynode__show(const char *s, char *buf)
 {
 	size_t i;
 
-	for (i = 0; s[i] && i < YNODE_SHOW_MAX - 4; i++)
+	for (i = 0; i < YNODE_SHOW_MAX - 4 && s[i]; i++)
 		buf[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
 	if (s[i]) {
 		memcpy(buf + i, "...", 3);
