@@ -154,10 +154,17 @@ fuzz_run = mkdir -p $(BUILD)/fuzz/$(2) $(BUILD)/fuzz/artifacts && \
 
 .PHONY: fuzz-smoke
 
-$(BUILD)/fuzz/fuzz_plan: tests/fuzz/fuzz_plan.c orchestrator/plan.c orchestrator/plan.h
+# The plan module: the plan itself, its stages and steps, typed fields, YAML.
+FUZZ_PLAN_SRCS	:= orchestrator/plan.c orchestrator/plan_pipeline.c \
+		   orchestrator/plan_steps.c orchestrator/schema.c \
+		   orchestrator/ynode.c
+FUZZ_PLAN_HDRS	:= orchestrator/plan.h orchestrator/plan_internal.h \
+		   orchestrator/schema.h orchestrator/ynode.h
+
+$(BUILD)/fuzz/fuzz_plan: tests/fuzz/fuzz_plan.c $(FUZZ_PLAN_SRCS) $(FUZZ_PLAN_HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) tests/fuzz/fuzz_plan.c orchestrator/plan.c -o $@ -lyaml
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) tests/fuzz/fuzz_plan.c $(FUZZ_PLAN_SRCS) -o $@ -lyaml
 
 fuzz: $(BUILD)/fuzz/fuzz_plan
 	$(Q)$(call fuzz_run,$(FUZZ_SECONDS),corpus)

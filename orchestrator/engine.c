@@ -157,14 +157,24 @@ static void substitute(const char *tmpl, const char *ifname, char *out, size_t l
 	out[off < len ? off : len - 1] = '\0';
 }
 
-/* Run the plan's exec check for @ifname, bounded by exec_timeout. */
+/*
+ * Run the plan's exec check for @ifname, bounded by exec_timeout. The plan
+ * gives an argv, never a shell command: each entry stays one argument, so
+ * an interface name or an entry with ';' in it cannot run anything else.
+ * {ifname} at most doubles an entry (8 bytes become at most 15).
+ */
 static int run_exec(const struct plan *plan, const char *ifname, int *status)
 {
-	char cmd[PLAN_MAX_EXEC + 64];
+	char args[PLAN_MAX_EXEC_ARGS][2 * PLAN_MAX_EXEC_ARG];
+	char *argv[PLAN_MAX_EXEC_ARGS + 1] = {};
 	uint64_t waited = 0;
 	pid_t pid;
+	int i;
 
-	substitute(plan->gates.exec, ifname, cmd, sizeof(cmd));
+	for (i = 0; i < plan->gates.nr_exec; i++) {
+		substitute(plan->gates.exec[i], ifname, args[i], sizeof(args[i]));
+		argv[i] = args[i];
+	}
 	pid = fork();
 	if (pid < 0)
 		return -errno;
@@ -172,7 +182,7 @@ static int run_exec(const struct plan *plan, const char *ifname, int *status)
 		/* Relative paths in the check are relative to the plan. */
 		if (chdir(plan->dir))
 			_exit(126);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+		execvp(argv[0], argv);
 		_exit(127);
 	}
 	while (waitpid(pid, status, WNOHANG) == 0) {
@@ -191,7 +201,7 @@ static void exec_gate(struct engine *e, const char *ifname, struct health_result
 {
 	int status = 0, err;
 
-	if (!e->plan->gates.exec[0] || r->verdict == HEALTH_FAIL)
+	if (!e->plan->gates.nr_exec || r->verdict == HEALTH_FAIL)
 		return;
 	err = run_exec(e->plan, ifname, &status);
 	if (!err && WIFEXITED(status) && !WEXITSTATUS(status))

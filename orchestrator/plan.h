@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * Rollout plans: the YAML file of DESIGN.md parsed into a struct plan.
- * libyaml is used in plan.c and nowhere else.
+ * libyaml is used in ynode.c and nowhere else.
  */
 #ifndef __TG_PLAN_H
 #define __TG_PLAN_H
@@ -21,7 +21,8 @@
 #define PLAN_MAX_IFACES		256	/* canary + fleet */
 #define PLAN_MAX_STEPS		32
 #define PLAN_MAX_KEEP_MAPS	16
-#define PLAN_MAX_EXEC		1024
+#define PLAN_MAX_EXEC_ARGS	32	/* exec: argv entries */
+#define PLAN_MAX_EXEC_ARG	256	/* bytes per argv entry */
 
 enum plan_hook {
 	PLAN_HOOK_XDP = 0,
@@ -34,6 +35,22 @@ enum plan_step_kind {
 	PLAN_STEP_ANALYZE,	/* judge flipped vs baseline for duration */
 	PLAN_STEP_PROMOTE,	/* flip the rest in waves of batch */
 	PLAN_STEP_PAUSE,	/* stop until "tailgate promote" or "abort" */
+};
+
+enum plan_datapath {
+	PLAN_DP_CHAINED = 0,	/* one program per stage, tail calls between */
+	PLAN_DP_FUSED,		/* the generation as one program */
+	PLAN_DP_AUTO,		/* fused wherever the kernel's limits allow */
+};
+
+enum plan_xdp_mode {
+	PLAN_XDP_NATIVE = 0,	/* driver XDP */
+	PLAN_XDP_SKB,		/* generic XDP */
+};
+
+enum plan_stage_mode {
+	PLAN_MODE_ENFORCE = 0,
+	PLAN_MODE_SHADOW,	/* verdicts counted, packet always continues */
 };
 
 enum plan_on_failure {
@@ -49,6 +66,14 @@ struct plan_stage {
 	uint8_t sha256[32];
 	int nr_keep_maps;
 	char keep_maps[PLAN_MAX_KEEP_MAPS][PLAN_MAX_NAME];
+	/*
+	 * Verdicts that go on to the next stage, TG_VERDICT_BIT()s. Without
+	 * continue_on in the plan: [pass] (or the object's libxdp
+	 * XDP_RUN_CONFIG chain_call_actions, see the loader).
+	 */
+	bool has_continue_on;
+	uint32_t continue_on;
+	enum plan_stage_mode mode;
 	int line;			/* where the stage starts, for messages */
 };
 
@@ -58,6 +83,8 @@ struct plan_step {
 	uint64_t interval_ms;	/* analyze */
 	uint32_t batch;		/* promote: interfaces per wave, >= 1 */
 	uint64_t analyze_ms;	/* promote: judge each wave this long, 0 = no */
+	uint32_t weight_bp;	/* canary: share of flows in 0.01 %; TG_WEIGHT_FULL
+				 * (10000) for canary: {} */
 	int line;
 };
 
@@ -67,7 +94,17 @@ struct plan_gates {
 	double max_drop_ratio_delta;	/* 0..1 */
 	uint64_t max_aborted;
 	uint64_t max_tail_misses;
-	char exec[PLAN_MAX_EXEC];	/* "" = none; {ifname} substituted */
+	/* Largest change in any final verdict's share vs the baseline. */
+	double max_verdict_delta;	/* 0..1 */
+	/* Packet rate per interval vs before the flip (and vs the baseline's
+	 * own change) below this ratio is a collapse; 0 disables. */
+	double min_rate_ratio;		/* 0..1 */
+	/*
+	 * External check: argv, never a shell. "{ifname}" in an entry is
+	 * replaced by the interface name (the entry stays one argument).
+	 */
+	int nr_exec;			/* 0 = none */
+	char exec[PLAN_MAX_EXEC_ARGS][PLAN_MAX_EXEC_ARG];
 	uint64_t exec_timeout_ms;
 };
 
@@ -87,6 +124,8 @@ struct plan {
 	struct plan_gates gates;
 	enum plan_on_failure on_failure;
 	bool fail_closed;	/* on_tail_miss: drop (default pass) */
+	enum plan_datapath datapath;
+	enum plan_xdp_mode xdp_mode;
 };
 
 /*
@@ -137,5 +176,11 @@ const char *plan__hook_name(enum plan_hook hook);
 int plan__hook_from_name(const char *name, enum plan_hook *hook);
 
 const char *plan__step_name(enum plan_step_kind kind);
+
+/* Verdict names as plans write them: "pass", "drop", "aborted", "tx", "redirect". */
+const char *plan__verdict_name(enum tg_verdict v);
+int plan__verdict_from_name(const char *name, enum tg_verdict *v);
+
+const char *plan__datapath_name(enum plan_datapath dp);
 
 #endif /* __TG_PLAN_H */

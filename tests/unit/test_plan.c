@@ -158,6 +158,7 @@ static void test_full_plan(void **state)
 
 	assert_int_equal(p->nr_steps, 5);
 	assert_int_equal(p->steps[0].kind, PLAN_STEP_CANARY);
+	assert_int_equal(p->steps[0].weight_bp, TG_WEIGHT_FULL);
 	assert_int_equal(p->steps[0].line, 17);
 	assert_int_equal(p->steps[1].kind, PLAN_STEP_ANALYZE);
 	assert_int_equal(p->steps[1].duration_ms, 10000);
@@ -176,10 +177,75 @@ static void test_full_plan(void **state)
 	assert_true(p->gates.max_drop_ratio_delta == 0.005);
 	assert_int_equal(p->gates.max_aborted, 3);
 	assert_int_equal(p->gates.max_tail_misses, 0);
-	assert_string_equal(p->gates.exec, "examples/probe.sh {ifname}");
+	assert_int_equal(p->gates.nr_exec, 2);
+	assert_string_equal(p->gates.exec[0], "examples/probe.sh");
+	assert_string_equal(p->gates.exec[1], "{ifname}");
 	assert_int_equal(p->gates.exec_timeout_ms, 120000);
 	assert_int_equal(p->on_failure, PLAN_ON_FAILURE_PAUSE);
 	assert_true(p->fail_closed);
+	plan__free(p);
+}
+
+/* DESIGN.md's plan, as printed there, with every key it shows */
+static const char design_plan[] =
+	"name: counter-v2\n"
+	"hook: xdp                       # xdp | tc-ingress | tc-egress\n"
+	"interfaces:\n"
+	"  canary: [tg0]\n"
+	"  fleet:  [tg1, tg2, tg3]       # names; a glob such as \"tg*\" may be allowed\n"
+	"pipeline:                       # chain order, 1..16 stages\n"
+	"  - name: counter\n"
+	"    object: ../build/bpf/counter.bpf.o   # relative to this plan file\n"
+	"    program: counter\n"
+	"    keep_maps: [packet_count]   # carried over from the running generation\n"
+	"  - name: filter                # an unmodified third-party program\n"
+	"    object: /usr/lib/somewhere/filter.o\n"
+	"    program: filter_ipv4\n"
+	"    continue_on: [pass]         # verdicts that go on to the next stage (default [pass])\n"
+	"    mode: shadow                # enforce (default) | shadow: count, never act\n"
+	"datapath: chained               # chained (default) | fused | auto\n"
+	"steps:\n"
+	"  - canary: {weight: 5%}        # 5% of flows on the canary interfaces\n"
+	"  - analyze: {duration: 1m, interval: 5s}\n"
+	"  - canary: {}                  # all flows on the canary interfaces\n"
+	"  - analyze: {duration: 10s, interval: 1s}\n"
+	"  - promote: {batch: 2, analyze: 5s}   # flip the fleet in waves, judge each\n"
+	"gates:\n"
+	"  min_packets: 100              # fewer = inconclusive, never healthy\n"
+	"  max_drop_ratio: 0.01\n"
+	"  max_drop_ratio_delta: 0.005   # canary vs baseline\n"
+	"  max_aborted: 0\n"
+	"  max_tail_misses: 0\n"
+	"  exec: \"examples/probe.sh {ifname}\"   # optional external check, non-zero = unhealthy\n"
+	"on_failure: rollback            # rollback | pause\n";
+
+static void test_design_plan(void **state)
+{
+	struct plan *p = must_parse(design_plan);
+	const struct plan_stage *s = p->stages;
+
+	assert_int_equal(p->nr_stages, 2);
+	assert_false(s[0].has_continue_on);
+	assert_int_equal(s[0].continue_on, TG_VERDICT_BIT(TG_PASS));
+	assert_int_equal(s[0].mode, PLAN_MODE_ENFORCE);
+	assert_true(s[1].has_continue_on);
+	assert_int_equal(s[1].continue_on, TG_VERDICT_BIT(TG_PASS));
+	assert_int_equal(s[1].mode, PLAN_MODE_SHADOW);
+	assert_int_equal(p->datapath, PLAN_DP_CHAINED);
+	assert_int_equal(p->xdp_mode, PLAN_XDP_NATIVE);
+	assert_int_equal(p->nr_steps, 5);
+	assert_int_equal(p->steps[0].kind, PLAN_STEP_CANARY);
+	assert_int_equal(p->steps[0].weight_bp, 500);
+	assert_int_equal(p->steps[1].duration_ms, 60000);
+	assert_int_equal(p->steps[1].interval_ms, 5000);
+	assert_int_equal(p->steps[2].kind, PLAN_STEP_CANARY);
+	assert_int_equal(p->steps[2].weight_bp, TG_WEIGHT_FULL);
+	assert_int_equal(p->steps[4].batch, 2);
+	assert_int_equal(p->gates.nr_exec, 2);
+	assert_string_equal(p->gates.exec[0], "examples/probe.sh");
+	assert_string_equal(p->gates.exec[1], "{ifname}");
+	assert_true(p->gates.max_verdict_delta == 0.05);
+	assert_true(p->gates.min_rate_ratio == 0.5);
 	plan__free(p);
 }
 
@@ -193,13 +259,22 @@ static void test_defaults(void **state)
 	assert_true(p->gates.max_drop_ratio_delta == 0.005);
 	assert_int_equal(p->gates.max_aborted, 0);
 	assert_int_equal(p->gates.max_tail_misses, 0);
-	assert_string_equal(p->gates.exec, "");
+	assert_int_equal(p->gates.nr_exec, 0);
 	assert_int_equal(p->gates.exec_timeout_ms, 10000);
+	assert_true(p->gates.max_verdict_delta == 0.05);
+	assert_true(p->gates.min_rate_ratio == 0.5);
 	assert_int_equal(p->on_failure, PLAN_ON_FAILURE_ROLLBACK);
 	assert_false(p->fail_closed);
+	assert_int_equal(p->datapath, PLAN_DP_CHAINED);
+	assert_int_equal(p->xdp_mode, PLAN_XDP_NATIVE);
+	/* A stage without continue_on goes on after pass only, and acts. */
+	assert_false(p->stages[0].has_continue_on);
+	assert_int_equal(p->stages[0].continue_on, TG_VERDICT_BIT(TG_PASS));
+	assert_int_equal(p->stages[0].mode, PLAN_MODE_ENFORCE);
 	/* Default steps: canary, judge 10s every 1s, then the rest at once. */
 	assert_int_equal(p->nr_steps, 3);
 	assert_int_equal(p->steps[0].kind, PLAN_STEP_CANARY);
+	assert_int_equal(p->steps[0].weight_bp, TG_WEIGHT_FULL);
 	assert_int_equal(p->steps[1].kind, PLAN_STEP_ANALYZE);
 	assert_int_equal(p->steps[1].duration_ms, 10000);
 	assert_int_equal(p->steps[1].interval_ms, 1000);
@@ -460,13 +535,13 @@ static void test_unknown_keys(void **state)
 {
 	static const struct bad t[] = {
 		{ BASE "nmae: x\n", 10, 1,
-		  "unknown key 'nmae' in plan (expected name, hook, interfaces, pipeline, steps, gates, on_failure, on_tail_miss)" },
+		  "unknown key 'nmae' in plan (expected name, hook, xdp_mode, interfaces, pipeline, datapath, steps, gates, on_failure, on_tail_miss)" },
 		{ "name: t\nhook: xdp\ninterfaces:\n  fleeet: [tg1]\n", 4, 3,
 		  "unknown key 'fleeet' in interfaces (expected canary, fleet)" },
 		{ HEAD "pipeline:\n  - name: s\n    objekt: s.o\n", 8, 5,
-		  "unknown key 'objekt' in pipeline stage (expected name, object, program, sha256, keep_maps)" },
+		  "unknown key 'objekt' in pipeline stage (expected name, object, program, sha256, keep_maps, continue_on, mode)" },
 		{ BASE "steps:\n  - canary: {count: 1}\n", 11, 14,
-		  "unknown key 'count' in canary step (expected none)" },
+		  "unknown key 'count' in canary step (expected weight)" },
 		{ BASE "steps:\n  - canary: {}\n  - analyze: {duration: 1s, every: 1s}\n",
 		  12, 29, "unknown key 'every' in analyze step (expected duration, interval)" },
 		{ BASE "steps:\n  - promote: {batch: 1, wait: 1s}\n", 11, 25,
@@ -474,7 +549,7 @@ static void test_unknown_keys(void **state)
 		{ BASE "steps:\n  - pause: {for: 1s}\n", 11, 13,
 		  "unknown key 'for' in pause step (expected none)" },
 		{ BASE "gates:\n  max_drops: 1\n", 11, 3,
-		  "unknown key 'max_drops' in gates (expected min_packets, max_drop_ratio, max_drop_ratio_delta, max_aborted, max_tail_misses, exec, exec_timeout)" },
+		  "unknown key 'max_drops' in gates (expected min_packets, max_drop_ratio, max_drop_ratio_delta, max_verdict_delta, min_rate_ratio, max_aborted, max_tail_misses, exec, exec_timeout)" },
 		{ BASE "steps:\n  - rollout: {}\n", 11, 5,
 		  "unknown step 'rollout' (expected canary, analyze, promote or pause)" },
 		/* Hostile text is shortened and made printable. */
@@ -611,8 +686,11 @@ static void test_depth(void **state)
 		   "nesting deeper than 8 levels");
 	EXPECT_BAD(BASE "gates: {exec: [[[[[[{}]]]]]]}\n", 10, 21,
 		   "nesting deeper than 8 levels");
-	/* Root, gates and six sequences: eight levels pass the builder. */
-	EXPECT_BAD(BASE "gates: {exec: [[[[[[1]]]]]]}\n", 10, 15,
+	/*
+	 * Root, gates and six sequences: eight levels pass the builder (exec
+	 * takes a list, so its first entry is the one refused).
+	 */
+	EXPECT_BAD(BASE "gates: {exec: [[[[[[1]]]]]]}\n", 10, 16,
 		   "exec: expected a string, got a sequence");
 	EXPECT_BAD("a:\n b:\n  c:\n   d:\n    e:\n     f:\n      g:\n"
 		   "       h:\n        i: 1\n", 9, 9,
@@ -1007,28 +1085,458 @@ static void test_step_order(void **state)
 	EXPECT_TABLE(t);
 }
 
-/* Other strings */
+/* exec: an argv, never a shell */
 
 static void test_exec(void **state)
 {
-	size_t size = PLAN_MAX_EXEC + 256;
-	char *yaml = malloc(size);
 	struct plan *p;
-	int n;
 
-	assert_non_null(yaml);
-	n = snprintf(yaml, size, BASE "gates:\n  exec: \"%0*d\"\n",
-		     PLAN_MAX_EXEC - 1, 0);
-	assert_true(n > 0 && (size_t)n < size);
-	p = must_parse(yaml);
-	assert_int_equal(strlen(p->gates.exec), PLAN_MAX_EXEC - 1);
-	plan__free(p);
-	snprintf(yaml, size, BASE "gates:\n  exec: \"%0*d\"\n", PLAN_MAX_EXEC, 0);
-	EXPECT_BAD(yaml, 11, 9, "exec: longer than 1023 characters");
-	free(yaml);
+	/* '' and white space have no words: no check, as without exec */
 	p = must_parse(BASE "gates:\n  exec: ''\n");
-	assert_string_equal(p->gates.exec, "");
+	assert_int_equal(p->gates.nr_exec, 0);
 	plan__free(p);
+	p = must_parse(BASE "gates:\n  exec: \" \\t \"\n");
+	assert_int_equal(p->gates.nr_exec, 0);
+	plan__free(p);
+}
+
+static void test_exec_string(void **state)
+{
+	struct plan *p;
+
+	/* Split at ASCII white space only; {ifname} stays for the engine. */
+	p = must_parse(BASE "gates:\n  exec: \"  probe\\t -i  {ifname}\\n\"\n");
+	assert_int_equal(p->gates.nr_exec, 3);
+	assert_string_equal(p->gates.exec[0], "probe");
+	assert_string_equal(p->gates.exec[1], "-i");
+	assert_string_equal(p->gates.exec[2], "{ifname}");
+	plan__free(p);
+	/* No shell: ; $() ` * ' " are plain characters of their word. */
+	p = must_parse(BASE "gates:\n  exec: \"x;rm -rf / $(id) `id` * 'a b'\"\n");
+	assert_int_equal(p->gates.nr_exec, 8);
+	assert_string_equal(p->gates.exec[0], "x;rm");
+	assert_string_equal(p->gates.exec[1], "-rf");
+	assert_string_equal(p->gates.exec[2], "/");
+	assert_string_equal(p->gates.exec[3], "$(id)");
+	assert_string_equal(p->gates.exec[4], "`id`");
+	assert_string_equal(p->gates.exec[5], "*");
+	assert_string_equal(p->gates.exec[6], "'a");
+	assert_string_equal(p->gates.exec[7], "b'");
+	plan__free(p);
+	/* A plain scalar works too; --x={ifname} stays one word. */
+	p = must_parse(BASE "gates:\n  exec: ./probe --if={ifname}\n");
+	assert_int_equal(p->gates.nr_exec, 2);
+	assert_string_equal(p->gates.exec[1], "--if={ifname}");
+	plan__free(p);
+}
+
+static void test_exec_list(void **state)
+{
+	struct plan *p;
+
+	/* Each entry is one argument, spaces and all. */
+	p = must_parse(BASE "gates:\n  exec: [\"x;rm -rf /\"]\n");
+	assert_int_equal(p->gates.nr_exec, 1);
+	assert_string_equal(p->gates.exec[0], "x;rm -rf /");
+	plan__free(p);
+	p = must_parse(BASE "gates:\n  exec:\n    - /opt/my probe\n"
+		       "    - \"{ifname}\"\n    - '$HOME'\n    - 5\n");
+	assert_int_equal(p->gates.nr_exec, 4);
+	assert_string_equal(p->gates.exec[0], "/opt/my probe");
+	assert_string_equal(p->gates.exec[1], "{ifname}");
+	assert_string_equal(p->gates.exec[2], "$HOME");
+	assert_string_equal(p->gates.exec[3], "5");
+	plan__free(p);
+}
+
+static void test_exec_limits(void **state)
+{
+	char arg[PLAN_MAX_EXEC_ARG + 1], yaml[4096];
+	struct plan *p;
+	size_t off;
+	int i;
+
+	/* 255 bytes fit, 256 do not, in both forms */
+	memset(arg, 'a', PLAN_MAX_EXEC_ARG - 1);
+	arg[PLAN_MAX_EXEC_ARG - 1] = '\0';
+	snprintf(yaml, sizeof(yaml), BASE "gates:\n  exec: \"p %s\"\n", arg);
+	p = must_parse(yaml);
+	assert_int_equal(strlen(p->gates.exec[1]), PLAN_MAX_EXEC_ARG - 1);
+	plan__free(p);
+	strcat(arg, "a");
+	snprintf(yaml, sizeof(yaml), BASE "gates:\n  exec: \"p %s\"\n", arg);
+	EXPECT_BAD(yaml, 11, 9, "exec: argument 2 is longer than 255 bytes");
+	snprintf(yaml, sizeof(yaml), BASE "gates:\n  exec: [p, %s]\n", arg);
+	EXPECT_BAD(yaml, 11, 13, "exec: argument 2 is longer than 255 bytes");
+
+	/* 32 words fit, 33 do not */
+	off = snprintf(yaml, sizeof(yaml), BASE "gates:\n  exec: \"");
+	for (i = 0; i < PLAN_MAX_EXEC_ARGS; i++)
+		off += snprintf(yaml + off, sizeof(yaml) - off, "a%d ", i);
+	snprintf(yaml + off, sizeof(yaml) - off, "\"\n");
+	p = must_parse(yaml);
+	assert_int_equal(p->gates.nr_exec, PLAN_MAX_EXEC_ARGS);
+	assert_string_equal(p->gates.exec[31], "a31");
+	plan__free(p);
+	snprintf(yaml + off, sizeof(yaml) - off, "a32\"\n");
+	EXPECT_BAD(yaml, 11, 9, "exec: more than 32 arguments");
+
+	/* The list form points at the entry too much */
+	off = snprintf(yaml, sizeof(yaml), BASE "gates:\n  exec:\n");
+	for (i = 0; i <= PLAN_MAX_EXEC_ARGS; i++)
+		off += snprintf(yaml + off, sizeof(yaml) - off, "    - a%d\n", i);
+	EXPECT_BAD(yaml, 44, 7, "exec: more than 32 arguments");
+}
+
+static void test_exec_errors(void **state)
+{
+	static const struct bad t[] = {
+		{ BASE "gates:\n  exec: []\n", 11, 9,
+		  "exec: an empty list runs nothing; leave exec out for no check" },
+		{ BASE "gates:\n  exec: [probe, '']\n", 11, 17,
+		  "exec: argument 2 is empty" },
+		{ BASE "gates:\n  exec: [probe, ~]\n", 11, 17,
+		  "exec: expected a string, got nothing (null)" },
+		{ BASE "gates:\n  exec: [probe, [a]]\n", 11, 17,
+		  "exec: expected a string, got a sequence" },
+		{ BASE "gates:\n  exec: [probe, {a: b}]\n", 11, 17,
+		  "exec: expected a string, got a mapping" },
+		{ BASE "gates:\n  exec: {probe: 1}\n", 11, 9,
+		  "exec: expected a string or a sequence of strings, got a mapping" },
+		{ BASE "gates:\n  exec:\n", 11, 8,
+		  "exec: expected a string or a sequence of strings, got nothing (null)" },
+		{ BASE "gates:\n  exec: [probe, \"a\\0b\"]\n", 11, 17,
+		  "NUL character in a string" },
+		{ BASE "gates:\n  exec: \"probe a\\0b\"\n", 11, 9,
+		  "NUL character in a string" },
+		{ BASE "gates:\n  exec: a\n  exec: [b]\n", 12, 3,
+		  "duplicate key 'exec' in gates (first at line 11)" },
+	};
+
+	EXPECT_TABLE(t);
+}
+
+/* Stages: continue_on and mode */
+
+#define STAGE HEAD "pipeline:\n  - name: s\n    object: s.o\n    program: p\n"
+
+static void test_continue_on(void **state)
+{
+	static const struct bad t[] = {
+		{ STAGE "    continue_on: [pass, pass]\n", 10, 25,
+		  "continue_on: 'pass' is listed twice" },
+		{ STAGE "    continue_on: [drop, tx, drop]\n", 10, 29,
+		  "continue_on: 'drop' is listed twice" },
+		{ STAGE "    continue_on: [pass, accept]\n", 10, 25,
+		  "continue_on: unknown value 'accept' (expected pass, drop, aborted, tx or redirect)" },
+		{ STAGE "    continue_on: [PASS]\n", 10, 19,
+		  "continue_on: unknown value 'PASS'" },
+		{ STAGE "    continue_on: [continue]\n", 10, 19,
+		  "continue_on: unknown value 'continue'" },
+		{ STAGE "    continue_on: []\n", 10, 18,
+		  "continue_on: empty; list the verdicts that go on to the next stage" },
+		{ STAGE "    continue_on:\n", 10, 17, "continue_on: empty" },
+		{ STAGE "    continue_on: pass\n", 10, 18,
+		  "continue_on: expected a sequence, got a string" },
+		{ STAGE "    continue_on: [[pass]]\n", 10, 19,
+		  "continue_on: expected a string, got a sequence" },
+		{ STAGE "    continue_on: [~]\n", 10, 19,
+		  "continue_on: expected a string, got nothing (null)" },
+	};
+	struct plan *p;
+
+	p = must_parse(STAGE "    continue_on: [pass, drop, aborted, tx, redirect]\n");
+	assert_true(p->stages[0].has_continue_on);
+	assert_int_equal(p->stages[0].continue_on, TG_VERDICT_ALL);
+	plan__free(p);
+	p = must_parse(STAGE "    continue_on:\n      - tx\n      - drop\n"
+		       "  - {name: t, object: t.o, program: p}\n");
+	assert_true(p->stages[0].has_continue_on);
+	assert_int_equal(p->stages[0].continue_on,
+			 TG_VERDICT_BIT(TG_TX) | TG_VERDICT_BIT(TG_DROP));
+	/* one stage's continue_on is not the next one's */
+	assert_false(p->stages[1].has_continue_on);
+	assert_int_equal(p->stages[1].continue_on, TG_VERDICT_BIT(TG_PASS));
+	plan__free(p);
+	p = must_parse(STAGE "    continue_on: [pass]\n");
+	assert_true(p->stages[0].has_continue_on);
+	assert_int_equal(p->stages[0].continue_on, TG_VERDICT_BIT(TG_PASS));
+	plan__free(p);
+	EXPECT_TABLE(t);
+}
+
+static void test_stage_mode(void **state)
+{
+	static const struct bad t[] = {
+		{ STAGE "    mode: Shadow\n", 10, 11,
+		  "mode: unknown value 'Shadow' (expected enforce or shadow)" },
+		{ STAGE "    mode: [shadow]\n", 10, 11,
+		  "mode: expected a string, got a sequence" },
+		{ STAGE "    mode:\n", 10, 10,
+		  "mode: expected a string, got nothing (null)" },
+		{ STAGE "    mode: shadow\n    mode: enforce\n", 11, 5,
+		  "duplicate key 'mode' in pipeline stage (first at line 10)" },
+	};
+	struct plan *p;
+
+	p = must_parse(STAGE "    mode: shadow\n"
+		       "  - {name: t, object: t.o, program: p, mode: enforce}\n"
+		       "  - {name: u, object: u.o, program: p}\n");
+	assert_int_equal(p->stages[0].mode, PLAN_MODE_SHADOW);
+	assert_int_equal(p->stages[1].mode, PLAN_MODE_ENFORCE);
+	assert_int_equal(p->stages[2].mode, PLAN_MODE_ENFORCE);
+	plan__free(p);
+	EXPECT_TABLE(t);
+}
+
+/* datapath and xdp_mode */
+
+static void test_datapath(void **state)
+{
+	static const struct bad t[] = {
+		{ BASE "datapath: fast\n", 10, 11,
+		  "datapath: unknown value 'fast' (expected chained, fused or auto)" },
+		{ BASE "datapath: {fused: 1}\n", 10, 11,
+		  "datapath: expected a string, got a mapping" },
+	};
+	static const struct {
+		const char *yaml;
+		enum plan_datapath dp;
+	} ok[] = {
+		{ BASE "datapath: chained\n", PLAN_DP_CHAINED },
+		{ BASE "datapath: fused\n", PLAN_DP_FUSED },
+		{ BASE "datapath: auto\n", PLAN_DP_AUTO },
+		{ "datapath: fused\n" BASE, PLAN_DP_FUSED },
+	};
+	struct plan *p;
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		p = must_parse(ok[i].yaml);
+		assert_int_equal(p->datapath, ok[i].dp);
+		plan__free(p);
+	}
+	EXPECT_TABLE(t);
+}
+
+static void test_xdp_mode(void **state)
+{
+	static const struct bad t[] = {
+		{ BASE "xdp_mode: generic\n", 10, 11,
+		  "xdp_mode: unknown value 'generic' (expected native or skb)" },
+		{ "name: t\nhook: tc-ingress\nxdp_mode: skb\n"
+		  "interfaces: {fleet: [tg1]}\n" PIPE, 3, 1,
+		  "xdp_mode applies to hook xdp only (this plan's hook is tc-ingress)" },
+		/* hook after xdp_mode: still the key's position */
+		{ "name: t\nxdp_mode: native\ninterfaces: {fleet: [tg1]}\n"
+		  PIPE "hook: tc-egress\n", 2, 1,
+		  "xdp_mode applies to hook xdp only (this plan's hook is tc-egress)" },
+		{ "name: t\nhook: tc-egress\ninterfaces: {fleet: [tg1]}\n"
+		  PIPE "gates: {}\n  # comment\nxdp_mode: skb\n", 10, 1,
+		  "xdp_mode applies to hook xdp only" },
+		/* a bad value is reported before the hook is compared */
+		{ "name: t\nhook: tc-egress\nxdp_mode: 1\n", 3, 11,
+		  "xdp_mode: unknown value '1' (expected native or skb)" },
+	};
+	struct plan *p;
+
+	p = must_parse(BASE "xdp_mode: skb\n");
+	assert_int_equal(p->xdp_mode, PLAN_XDP_SKB);
+	plan__free(p);
+	p = must_parse("xdp_mode: native\n" BASE);
+	assert_int_equal(p->xdp_mode, PLAN_XDP_NATIVE);
+	plan__free(p);
+	/* without xdp_mode, any hook is fine and the mode is native */
+	p = must_parse("name: t\nhook: tc-ingress\ninterfaces: {fleet: [tg1]}\n" PIPE);
+	assert_int_equal(p->xdp_mode, PLAN_XDP_NATIVE);
+	plan__free(p);
+	EXPECT_TABLE(t);
+}
+
+/* Weighted canaries */
+
+static void test_weights(void **state)
+{
+	static const struct {
+		const char *weight;
+		uint32_t bp;
+	} ok[] = {
+		{ "5%", 500 }, { "0.5%", 50 }, { "12.25%", 1225 },
+		{ "0.01%", 1 }, { "99.99%", 9999 }, { "7.5%", 750 },
+		{ "'5%'", 500 }, { "\"50.10%\"", 5010 }, { "05%", 500 },
+	};
+	char yaml[512];
+	struct plan *p;
+	size_t i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(yaml, sizeof(yaml), BASE "steps:\n  - canary: {weight: %s}\n",
+			 ok[i].weight);
+		p = must_parse(yaml);
+		assert_int_equal(p->steps[0].kind, PLAN_STEP_CANARY);
+		if (p->steps[0].weight_bp != ok[i].bp)
+			fail_msg("%s: weight_bp %u, want %u", ok[i].weight,
+				 p->steps[0].weight_bp, ok[i].bp);
+		plan__free(p);
+	}
+	/* rising weights, then every flow, then the fleet */
+	p = must_parse(BASE "steps:\n"
+		       "  - canary: {weight: 1%}\n"
+		       "  - analyze: {duration: 1m, interval: 5s}\n"
+		       "  - canary:\n      weight: 5%\n"
+		       "  - pause: {}\n"
+		       "  - canary: {weight: 5.01%}\n"
+		       "  - canary: {}\n"
+		       "  - canary:\n"
+		       "  - promote: {}\n");
+	assert_int_equal(p->nr_steps, 8);
+	assert_int_equal(p->steps[0].weight_bp, 100);
+	assert_int_equal(p->steps[1].weight_bp, 0);	/* not a canary */
+	assert_int_equal(p->steps[2].weight_bp, 500);
+	assert_int_equal(p->steps[4].weight_bp, 501);
+	assert_int_equal(p->steps[5].weight_bp, TG_WEIGHT_FULL);
+	assert_int_equal(p->steps[6].weight_bp, TG_WEIGHT_FULL);
+	assert_int_equal(p->steps[7].weight_bp, 0);
+	plan__free(p);
+}
+
+#define CANARY(w) BASE "steps:\n  - canary: {weight: " w "}\n"
+
+static void test_weight_values(void **state)
+{
+	static const struct bad t[] = {
+		{ CANARY("0%"), 11, 22,
+		  "weight: 0% sends no flows to the new generation" },
+		{ CANARY("0.00%"), 11, 22, "weight: 0.00% sends no flows" },
+		{ CANARY("100%"), 11, 22,
+		  "weight: 100% is not less than 100%; for all flows write canary: {}" },
+		{ CANARY("100.00%"), 11, 22, "weight: 100.00% is not less than 100%" },
+		{ CANARY("150%"), 11, 22, "weight: 150% is not less than 100%" },
+		{ CANARY("99999999999999999999%"), 11, 22,
+		  "is not less than 100%" },
+		{ CANARY("5"), 11, 22, "weight: '5' needs a '%': write 5%" },
+		{ CANARY("0.5"), 11, 22, "weight: '0.5' needs a '%': write 0.5%" },
+		{ CANARY("5.001%"), 11, 22,
+		  "weight: '5.001%' has more than two decimals (the finest weight is 0.01%)" },
+		{ CANARY("0.001%"), 11, 22, "more than two decimals" },
+		{ CANARY("-1%"), 11, 22,
+		  "weight: '-1%' is not a percentage (such as 5%, 0.5% or 12.25%)" },
+		{ CANARY("+1%"), 11, 22, "'+1%' is not a percentage" },
+		{ CANARY(".5%"), 11, 22, "'.5%' is not a percentage" },
+		{ CANARY("5.%"), 11, 22, "'5.%' is not a percentage" },
+		{ CANARY("5%%"), 11, 22, "'5%%' is not a percentage" },
+		{ CANARY("5 %"), 11, 22, "'5 %' is not a percentage" },
+		{ CANARY("1e1%"), 11, 22, "'1e1%' is not a percentage" },
+		{ CANARY("0x5%"), 11, 22, "'0x5%' is not a percentage" },
+		{ CANARY("5%x"), 11, 22, "'5%x' is not a percentage" },
+		{ CANARY("five%"), 11, 22, "'five%' is not a percentage" },
+		{ CANARY("''"), 11, 22, "'' is not a percentage" },
+		{ CANARY("~"), 11, 22,
+		  "weight: expected a percentage such as 5%, got nothing (null)" },
+		{ CANARY("[5%]"), 11, 22,
+		  "weight: expected a percentage such as 5%, got a sequence" },
+		{ BASE "steps:\n  - canary: {weight: 5%, weight: 6%}\n", 11, 26,
+		  "duplicate key 'weight' in canary step (first at line 11)" },
+		{ BASE "steps:\n  - canary: {share: 5%}\n", 11, 14,
+		  "unknown key 'share' in canary step (expected weight)" },
+	};
+
+	EXPECT_TABLE(t);
+}
+
+static void test_weight_order(void **state)
+{
+	static const struct bad t[] = {
+		{ BASE "steps:\n  - canary: {weight: 10%}\n"
+		  "  - canary: {weight: 5%}\n", 12, 22,
+		  "falling weight 5% after 10% (line 11): weighted canary steps must rise" },
+		{ BASE "steps:\n  - canary: {weight: 10%}\n"
+		  "  - analyze: {duration: 1s}\n  - pause: {}\n"
+		  "  - canary: {weight: 9.99%}\n", 14, 22,
+		  "falling weight 9.99% after 10% (line 11)" },
+		{ BASE "steps:\n  - canary: {weight: 5%}\n"
+		  "  - canary: {weight: '5.00%'}\n", 12, 22,
+		  "repeated weight 5.00% after 5% (line 11): weighted canary steps must rise" },
+		{ BASE "steps:\n  - canary: {}\n  - canary: {weight: 5%}\n",
+		  12, 22,
+		  "weight 5% after a full canary (line 11): a weighted canary comes before full canaries and promote steps" },
+		{ BASE "steps:\n  - canary: {weight: 1%}\n  - canary:\n"
+		  "  - analyze: {duration: 1s}\n  - canary:\n      weight: 50%\n",
+		  15, 15, "weight 50% after a full canary (line 12)" },
+		{ BASE "steps:\n  - promote: {}\n  - canary: {weight: 5%}\n",
+		  12, 22, "weight 5% after a promote step (line 11)" },
+		{ BASE "steps:\n  - canary: {weight: 1%}\n"
+		  "  - promote: {batch: 1}\n  - canary: {}\n"
+		  "  - canary: {weight: 2%}\n", 14, 22,
+		  "weight 2% after a promote step (line 12)" },
+		/* a weighted canary needs canaries like any canary step */
+		{ "name: t\nhook: xdp\ninterfaces: {fleet: [tg1]}\n" PIPE
+		  "steps:\n  - canary: {weight: 5%}\n", 9, 5,
+		  "canary step, but interfaces has no canary" },
+	};
+
+	EXPECT_TABLE(t);
+}
+
+/* Gates new with the verdict and rate checks */
+
+static void test_gate_ratios(void **state)
+{
+	static const struct bad t[] = {
+		{ BASE "gates:\n  max_verdict_delta: 1.5\n", 11, 22,
+		  "max_verdict_delta: 1.5 is out of range 0..1" },
+		{ BASE "gates:\n  max_verdict_delta: 5%\n", 11, 22,
+		  "max_verdict_delta: '5%' is not a number" },
+		{ BASE "gates:\n  min_rate_ratio: -0.5\n", 11, 19,
+		  "min_rate_ratio: -0.5 is out of range 0..1" },
+		{ BASE "gates:\n  min_rate_ratio: '0.5'\n", 11, 19,
+		  "min_rate_ratio: expected a number, got a quoted string" },
+		{ BASE "gates:\n  min_rate_ratio:\n", 11, 18,
+		  "min_rate_ratio: expected a number, got nothing (null)" },
+	};
+	struct plan *p;
+
+	p = must_parse(BASE "gates: {max_verdict_delta: 0.2, min_rate_ratio: 0}\n");
+	assert_true(p->gates.max_verdict_delta == 0.2);
+	assert_true(p->gates.min_rate_ratio == 0);	/* 0 disables */
+	/* the others keep their defaults */
+	assert_true(p->gates.max_drop_ratio == 0.01);
+	assert_int_equal(p->gates.min_packets, 100);
+	plan__free(p);
+	p = must_parse(BASE "gates: {max_verdict_delta: 1, min_rate_ratio: 1e-1}\n");
+	assert_true(p->gates.max_verdict_delta == 1);
+	assert_true(p->gates.min_rate_ratio == 0.1);
+	plan__free(p);
+	EXPECT_TABLE(t);
+}
+
+/* The plans that ship with tailgate (tests run from the top directory) */
+
+static void test_shipped_plans(void **state)
+{
+	static const char *const paths[] = {
+		"examples/counter-v1.yaml", "examples/counter-v2.yaml",
+		"examples/bad-drop-all.yaml", "policies/cautious-canary.yaml",
+		"policies/fast-fleet.yaml", "policies/manual-approval.yaml",
+	};
+	struct plan_error err;
+	struct plan *p;
+	char buf[768];
+	size_t i;
+
+	if (access(paths[0], R_OK)) {
+		print_message("not run from the top directory: %s\n",
+			      strerror(errno));
+		skip();
+	}
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		p = plan__parse_file(paths[i], &err);
+		if (!p) {
+			plan__format_error(&err, paths[i], buf, sizeof(buf));
+			fail_msg("%s", buf);
+		}
+		plan__free(p);
+	}
 }
 
 /* API details */
@@ -1056,6 +1564,10 @@ static void test_api(void **state)
 	assert_int_equal(hook, PLAN_HOOK_TC_EGRESS);
 	assert_string_equal(plan__step_name(PLAN_STEP_PROMOTE), "promote");
 	assert_string_equal(plan__step_name((enum plan_step_kind)-1), "unknown");
+	assert_string_equal(plan__datapath_name(PLAN_DP_CHAINED), "chained");
+	assert_string_equal(plan__datapath_name(PLAN_DP_FUSED), "fused");
+	assert_string_equal(plan__datapath_name(PLAN_DP_AUTO), "auto");
+	assert_string_equal(plan__datapath_name((enum plan_datapath)3), "unknown");
 
 	/* No error struct, NULL buffer, NULL free: all fine. */
 	p = plan__parse_buf(BASE, strlen(BASE), NULL, NULL, NULL);
@@ -1068,6 +1580,31 @@ static void test_api(void **state)
 	assert_int_equal(errno, EINVAL);
 	assert_string_equal(err.msg, "empty document");
 	plan__free(NULL);
+}
+
+static void test_verdict_names(void **state)
+{
+	static const char *const names[] = {
+		"pass", "drop", "aborted", "tx", "redirect",
+	};
+	enum tg_verdict v = TG_CONTINUE;
+	int i;
+
+	for (i = 0; i < TG_NR_VERDICTS; i++) {
+		assert_string_equal(plan__verdict_name(i), names[i]);
+		assert_int_equal(plan__verdict_from_name(names[i], &v), 0);
+		assert_int_equal(v, i);
+	}
+	assert_int_equal(plan__verdict_from_name("redirect", &v), 0);
+	assert_int_equal(v, TG_REDIRECT);
+	/* continue is what a stage returns, not a verdict a plan names */
+	assert_string_equal(plan__verdict_name(TG_CONTINUE), "unknown");
+	assert_string_equal(plan__verdict_name((enum tg_verdict)-1), "unknown");
+	assert_int_equal(plan__verdict_from_name("continue", &v), -EINVAL);
+	assert_int_equal(plan__verdict_from_name("PASS", &v), -EINVAL);
+	assert_int_equal(plan__verdict_from_name("", &v), -EINVAL);
+	assert_int_equal(plan__verdict_from_name(NULL, &v), -EINVAL);
+	assert_int_equal(v, TG_REDIRECT);	/* untouched on error */
 }
 
 static void test_long_dir(void **state)
@@ -1244,6 +1781,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_plan),
+		cmocka_unit_test(test_design_plan),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_defaults_fleet_only),
 		cmocka_unit_test(test_null_values),
@@ -1279,7 +1817,21 @@ int main(void)
 		cmocka_unit_test(test_step_count),
 		cmocka_unit_test(test_step_order),
 		cmocka_unit_test(test_exec),
+		cmocka_unit_test(test_exec_string),
+		cmocka_unit_test(test_exec_list),
+		cmocka_unit_test(test_exec_limits),
+		cmocka_unit_test(test_exec_errors),
+		cmocka_unit_test(test_continue_on),
+		cmocka_unit_test(test_stage_mode),
+		cmocka_unit_test(test_datapath),
+		cmocka_unit_test(test_xdp_mode),
+		cmocka_unit_test(test_weights),
+		cmocka_unit_test(test_weight_values),
+		cmocka_unit_test(test_weight_order),
+		cmocka_unit_test(test_gate_ratios),
+		cmocka_unit_test(test_shipped_plans),
 		cmocka_unit_test(test_api),
+		cmocka_unit_test(test_verdict_names),
 		cmocka_unit_test(test_long_dir),
 		cmocka_unit_test_setup_teardown(test_file_ok, tmp_setup, tmp_teardown),
 		cmocka_unit_test_setup_teardown(test_file_bad_plan, tmp_setup, tmp_teardown),
