@@ -35,14 +35,17 @@ CFLAGS		+= -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
 LDLIBS		+= $(PKG_LIBS) -lm
 
 ARCH		:= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+# uapi headers of a stage built without vmlinux.h need asm/types.h,
+# which Debian keeps under the multiarch directory.
+MULTIARCH	:= $(shell $(CC) -dumpmachine 2>/dev/null)
 BPF_CFLAGS	:= -g -O2 -target bpf -Wall -Werror -D__TARGET_ARCH_$(ARCH) \
 		   -DBPF_NO_PRESERVE_ACCESS_INDEX \
-		   -I$(BUILD) -Ibpf/include
+		   -I$(BUILD) -Ibpf/include -idirafter /usr/include/$(MULTIARCH)
 
 BPF_SRCS	:= $(wildcard bpf/*.bpf.c)
 BPF_OBJS	:= $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_HDRS	:= $(wildcard bpf/include/*.h)
-SKELS		:= $(BUILD)/dispatcher.skel.h
+SKELS		:= $(BUILD)/dispatcher.skel.h $(BUILD)/split.skel.h
 
 ORCH_SRCS	:= $(wildcard orchestrator/*.c)
 ORCH_OBJS	:= $(patsubst orchestrator/%.c,$(BUILD)/obj/%.o,$(ORCH_SRCS))
@@ -50,15 +53,19 @@ ORCH_LIB_OBJS	:= $(filter-out $(BUILD)/obj/main.o,$(ORCH_OBJS))
 ORCH_HDRS	:= $(wildcard orchestrator/*.h)
 
 # Test-only BPF objects (bad versions, mismatched maps, bench stages).
-TEST_BPF_SRCS	:= $(wildcard tests/bpf/progs/*.bpf.c)
+TEST_BPF_SRCS	:= $(filter-out tests/bpf/progs/bench_%,$(wildcard tests/bpf/progs/*.bpf.c))
 TEST_BPF_OBJS	:= $(patsubst tests/bpf/progs/%.bpf.c,$(BUILD)/tests/bpf/%.bpf.o,$(TEST_BPF_SRCS))
+# Programs only the benchmarks run (make bench builds them).
+BENCH_BPF_SRCS	:= $(wildcard tests/bpf/progs/bench_*.bpf.c)
+BENCH_BPF_OBJS	:= $(patsubst tests/bpf/progs/%.bpf.c,$(BUILD)/tests/bpf/%.bpf.o,$(BENCH_BPF_SRCS))
 
 UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
 UNIT_BINS	:= $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 BPFT_SRCS	:= $(wildcard tests/bpf/test_*.c)
 BPFT_BINS	:= $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%,$(BPFT_SRCS))
 TOOL_SRCS	:= $(wildcard tools/*.c)
-TOOL_BINS	:= $(patsubst tools/%.c,$(BUILD)/tools/%,$(TOOL_SRCS))
+TOOL_BINS	:= $(patsubst tools/%.c,$(BUILD)/tools/%,$(filter-out tools/bench_%,$(TOOL_SRCS)))
+BENCH_BINS	:= $(patsubst tools/%.c,$(BUILD)/tools/%,$(filter tools/bench_%,$(TOOL_SRCS)))
 
 .PHONY: all deps bpf test test-unit test-bpf test-integration demo bench \
 	fuzz check install clean format
@@ -135,7 +142,7 @@ demo: deps
 	$(Q)examples/demo.sh
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS) $(BENCH_BPF_OBJS)
 	$(Q)tools/bench.sh
 
 # Fuzz the plan parser (libFuzzer, ASan, UBSan; plan files are untrusted

@@ -1,124 +1,181 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
-#include <limits.h>
-#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/syscall.h>
-#include <linux/capability.h>
 
-#include "attach.h"
 #include "cli.h"
+#include "journal.h"
+#include "lock.h"
 #include "log.h"
-#include "pins.h"
+#include "prepare.h"
+#include "sha256.h"
 #include "tailgate.h"
-
-#ifndef CAP_BPF
-#define CAP_BPF 39
-#endif
+#include "ui.h"
 
 /* Here, not in main.c: the unit tests link every module but main.o. */
-struct tg_options tg_opts;
+struct opts_global tg_global;
 
-struct plan *cli__load_plan(const char *path)
+int cli__kernel(const char *verb, bool lock)
 {
-	struct plan_error err = {};
-	struct plan *plan;
+	int err = prepare__environment(verb, true, lock);
 
-	/* The journal keeps one record a line; such a path cannot go in it. */
-	if (strchr(path, '\n')) {
-		fprintf(stderr, "plan path contains a newline; rename the file\n");
-		return NULL;
-	}
-	plan = plan__parse_file(path, &err);
-	if (plan)
-		return plan;
-	if (err.line)
-		fprintf(stderr, "%s:%d:%d: %s\n", path, err.line, err.col, err.msg);
-	else
-		fprintf(stderr, "%s: %s\n", path, err.msg);
-	return NULL;
+	if (err == -EPERM || err == -EXDEV || err == -ENOTSUP)
+		return TG_ERR_PREFLIGHT;
+	if (err)
+		return err;
+	return lock ? lock__acquire(verb) : 0;
 }
 
-static bool has_cap(const struct __user_cap_data_struct *d, int cap)
-{
-	return d[cap / 32].effective & (1u << (cap % 32));
-}
-
-int cli__need_kernel(const char *verb)
-{
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct d[2] = {};
-	const char *missing = NULL;
-
-	if (syscall(SYS_capget, &hdr, d))
-		return -errno;
-	if (!has_cap(d, CAP_SYS_ADMIN) && !has_cap(d, CAP_BPF))
-		missing = "CAP_BPF (or CAP_SYS_ADMIN)";
-	else if (!has_cap(d, CAP_NET_ADMIN))
-		missing = "CAP_NET_ADMIN";
-	else if (!has_cap(d, CAP_SYS_ADMIN))
-		missing = "CAP_SYS_ADMIN (pinning and reading programs by id)";
-	if (missing) {
-		pr_warn("%s: missing privilege %s; run as root\n", verb, missing);
-		return -EPERM;
-	}
-	return pins__ensure_bpffs();
-}
-
-void cli__json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fprintf(f, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20)
-			fprintf(f, "\\u%04x", *s);
-		else
-			fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
-struct named {
+struct each {
 	const char *ifname;
-	int (*cb)(const char *, enum plan_hook, void *);
+	enum cli_each (*cb)(const char *, enum plan_hook, void *);
 	void *ctx;
-	int found;
+	int found, failed;
 };
 
-static int named_cb(const char *ifname, enum plan_hook hook, void *ctx)
+static int each_cb(const char *ifname, enum plan_hook hook, void *ctx)
 {
-	struct named *n = ctx;
+	struct each *e = ctx;
 
-	if (n->ifname && strcmp(n->ifname, ifname))
+	if (e->ifname && strcmp(e->ifname, ifname))
 		return 0;
-	n->found++;
-	return n->cb(ifname, hook, n->ctx);
+	e->found++;
+	if (e->cb(ifname, hook, e->ctx) == CLI_FAILED)
+		e->failed++;
+	return 0;
 }
 
-int cli__foreach_named(int argc, char **argv, const char *verb,
-		       int (*cb)(const char *ifname, enum plan_hook hook, void *ctx),
-		       void *ctx)
+int cli__foreach(const char *verb, char **names, int nr, bool all,
+		 enum cli_each (*cb)(const char *ifname, enum plan_hook hook, void *ctx), void *ctx)
 {
-	struct named n = { .cb = cb, .ctx = ctx };
-	int i, err = 0;
+	struct each e = { .cb = cb, .ctx = ctx };
+	int i, k, missing = 0, err = 0;
 
-	if (argc < 2) {
-		fprintf(stderr, "usage: tailgate %s IFACE... | --all\n", verb);
+	if (all == (nr > 0)) {
+		pr_warn("%s: name the interfaces, or give --all (not both)\n", verb);
 		return TG_ERR_USAGE;
 	}
-	if (argc == 2 && !strcmp(argv[1], "--all"))
-		return attach__foreach(named_cb, &n);
-	for (i = 1; i < argc && !err; i++) {
-		n.ifname = argv[i];
-		n.found = 0;
-		err = attach__foreach(named_cb, &n);
-		if (!err && !n.found) {
-			pr_warn("%s: no tailgate dispatcher on '%s' (see 'tailgate status')\n",
-				verb, argv[i]);
-			err = -ENOENT;
+	if (all)
+		err = ap__foreach(each_cb, &e);
+	for (i = 0; i < nr && !err; i++) {
+		for (k = 0; k < i && strcmp(names[k], names[i]); k++)
+			;
+		if (k < i)
+			continue;	/* named twice: once is what was meant */
+		e.ifname = names[i];
+		e.found = 0;
+		err = ap__foreach(each_cb, &e);
+		if (!e.found) {
+			pr_warn("%s: no tailgate dispatcher on '%s' (see 'tailgate status')\n", verb,
+				names[i]);
+			missing++;
 		}
 	}
-	return err;
+	if (err)
+		return err;
+	if (e.failed)
+		return TG_ERR_INCONSISTENT;
+	return missing ? TG_ERR_USAGE : 0;
+}
+
+static void interfaces_json(jsonw_t *w, const struct run *r)
+{
+	const struct ro_target *rt;
+	int i;
+
+	jsonw_name(w, "interfaces");
+	jsonw_start_array(w);
+	for (i = 0; r->ro && i < r->ro->nr; i++) {
+		rt = &r->ro->t[i];
+		jsonw_start_object(w);
+		jsonw_string_field(w, "ifname", rt->ifname);
+		jsonw_string_field(w, "hook", plan__hook_name(r->ro->hook));
+		jsonw_bool_field(w, "canary", rt->canary);
+		jsonw_string_field(w, "state", journal__target_state_name(rt->state));
+		/* What serves there now: the new generation once flipped. */
+		jsonw_uint_field(w, "generation", rt->state == RT_LIVE || rt->state == RT_FLIPPED ?
+							  r->ro->id : rt->prev_gen);
+		jsonw_bool_field(w, "changed", rt->state != RT_DONE && rt->state != RT_PENDING &&
+						       rt->state != RT_LOST);
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+}
+
+void cli__run_json(jsonw_t *w, const struct run *r)
+{
+	char hex[2 * SHA256_LEN + 1];
+
+	if (!w || !r)
+		return;
+	jsonw_string_field(w, "outcome", r->res.outcome ? r->res.outcome : "error");
+	jsonw_bool_field(w, "changed", r->res.changed);
+	if (r->plan)
+		jsonw_string_field(w, "plan", r->plan->name);
+	else
+		jsonw_null_field(w, "plan");
+	sha256__hex(r->rec.plan_sha, hex);
+	jsonw_string_field(w, "plan_sha256", r->rec.gen ? hex : "");
+	if (r->ro && r->ro->id)
+		jsonw_uint_field(w, "generation", r->ro->id);
+	else
+		jsonw_null_field(w, "generation");
+	jsonw_uint_field(w, "previous_generation", r->ro ? r->ro->prev_gen : 0);
+	if (r->shape_why[0])
+		jsonw_string_field(w, "datapath", r->rec.shape == GEN_FUSED ? "fused" : "chained");
+	interfaces_json(w, r);
+	if (r->ro && r->ro->breach.gate[0]) {
+		jsonw_name(w, "breach");
+		jsonw_start_object(w);
+		jsonw_string_field(w, "gate", r->ro->breach.gate);
+		jsonw_string_field(w, "ifname", r->ro->breach.ifname);
+		jsonw_float_field(w, "value", r->ro->breach.value);
+		jsonw_float_field(w, "threshold", r->ro->breach.threshold);
+		jsonw_end_object(w);
+	} else {
+		jsonw_null_field(w, "breach");
+	}
+	jsonw_string_field(w, "message", r->res.message[0] ? r->res.message :
+					  r->ro ? r->ro->reason : "");
+	jsonw_name(w, "events");
+	ui__write_events(w);
+}
+
+void cli__rollout_json(jsonw_t *w)
+{
+	struct rollout *ro = calloc(1, sizeof(*ro));
+	int i, err;
+
+	jsonw_name(w, "rollout");
+	err = ro ? journal__load(ro) : -ENOMEM;
+	if (err) {
+		if (err == -ENOENT)
+			jsonw_null(w);
+		else
+			jsonw_string(w, "unreadable: run tailgate recover");
+		free(ro);
+		return;
+	}
+	jsonw_start_object(w);
+	jsonw_uint_field(w, "generation", ro->id);
+	jsonw_string_field(w, "plan", ro->plan_name);
+	jsonw_string_field(w, "hook", plan__hook_name(ro->hook));
+	jsonw_string_field(w, "status", journal__status_name(ro->status));
+	jsonw_int_field(w, "step", ro->step + 1);
+	if (ro->weight_bp)
+		jsonw_float_field(w, "weight", ro->weight_bp / 100.0);
+	jsonw_string_field(w, "reason", ro->reason);
+	jsonw_name(w, "interfaces");
+	jsonw_start_array(w);
+	for (i = 0; i < ro->nr; i++) {
+		jsonw_start_object(w);
+		jsonw_string_field(w, "ifname", ro->t[i].ifname);
+		jsonw_bool_field(w, "canary", ro->t[i].canary);
+		jsonw_string_field(w, "state", journal__target_state_name(ro->t[i].state));
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+	jsonw_end_object(w);
+	free(ro);
 }

@@ -1,36 +1,42 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
-/* Small pieces the verbs share: plan loading with errors, privileges, JSON. */
+/*
+ * Pieces the verbs share: the kernel and the lock, the attach points an
+ * operator names (IFACE... or --all, each named once, every failure
+ * reported and the rest still done), a run's result as JSON.
+ */
 #ifndef __TG_CLI_H
 #define __TG_CLI_H
 
 #include <stdbool.h>
-#include <stdio.h>
 
+#include "ap.h"
+#include "json_writer.h"
 #include "plan.h"
+#include "runner.h"
+
+/* Privileges, bpffs, state directory; and the lock when @lock. */
+int cli__kernel(const char *verb, bool lock);
+
+/* Outcome of one attach point in a verb over many. */
+enum cli_each {
+	CLI_DONE = 0,
+	CLI_SKIPPED,		/* nothing to do there */
+	CLI_FAILED,		/* message printed */
+};
 
 /*
- * Parse @path, printing "FILE:LINE:COL: message" on error.
- * @return the plan, or NULL (the verb returns TG_ERR_USAGE).
+ * Call @cb for every attach point (all hooks) of the @nr interfaces in
+ * @names, each once, or of every attach point when @all. Goes on past a
+ * failing one. @return 0, TG_ERR_USAGE (no names; an interface without a
+ * dispatcher), or TG_ERR_INCONSISTENT when some failed (partial).
  */
-struct plan *cli__load_plan(const char *path);
+int cli__foreach(const char *verb, char **names, int nr, bool all,
+		 enum cli_each (*cb)(const char *ifname, enum plan_hook hook, void *ctx), void *ctx);
 
-/*
- * Everything a verb that touches the kernel needs: root-equivalent
- * capabilities and a bpffs under the pin root.
- * @return 0 or negative errno (message printed).
- */
-int cli__need_kernel(const char *verb);
+/* A finished run as the "rollout" result fields of the document. */
+void cli__run_json(jsonw_t *w, const struct run *r);
 
-/* @s as a JSON string, quotes included. */
-void cli__json_str(FILE *f, const char *s);
-
-/*
- * Call @cb for every attach point (all hooks) of the interfaces named in
- * argv, or of every attach point with "--all".
- * @return 0, TG_ERR_USAGE for bad arguments, or the first error of @cb.
- */
-int cli__foreach_named(int argc, char **argv, const char *verb,
-		       int (*cb)(const char *ifname, enum plan_hook hook, void *ctx),
-		       void *ctx);
+/* The journal of a rollout in progress as a "rollout" object (or null). */
+void cli__rollout_json(jsonw_t *w);
 
 #endif /* __TG_CLI_H */

@@ -1,112 +1,102 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * tailgate history [--json]: rollouts and events, newest first. The file
- * is tailgate's own JSON lines; --json prints them as one array.
+ * tailgate history: rollouts and events, newest first, whatever the size
+ * of the files (history.c rotates them). --json: "entries", each the
+ * object tailgate recorded.
  */
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "journal.h"
-#include "pins.h"
-#include "state.h"
+#include "cli.h"
+#include "history.h"
+#include "jsonr.h"
+#include "out.h"
+#include "files.h"
 #include "tailgate.h"
 
-#define HISTORY_MAX_SIZE (64u << 20)
+struct history_cfg {
+	uint64_t limit;
+};
 
-/* The string value of "key" in one of our own JSON lines, unescaped. */
-static void get_str(const char *line, const char *key, char *out, size_t len)
+static void fmt_time(const char *t, char *buf, size_t len)
 {
-	char pat[64];
-	const char *p;
-	size_t n = 0;
-
-	snprintf(pat, sizeof(pat), "\"%s\":\"", key);
-	p = strstr(line, pat);
-	out[0] = '\0';
-	if (!p)
-		return;
-	for (p += strlen(pat); *p && *p != '"' && n + 1 < len; p++) {
-		if (*p == '\\' && p[1])
-			p++;
-		out[n++] = *p;
-	}
-	out[n] = '\0';
-}
-
-static long long get_num(const char *line, const char *key)
-{
-	char pat[64];
-	const char *p;
-
-	snprintf(pat, sizeof(pat), "\"%s\":", key);
-	p = strstr(line, pat);
-	return p ? strtoll(p + strlen(pat), NULL, 10) : 0;
-}
-
-static void fmt_time(long long t, char *buf, size_t len)
-{
-	time_t tt = t;
+	time_t tt = strtoll(t, NULL, 10);
 	struct tm tm;
 
 	strftime(buf, len, "%Y-%m-%d %H:%M:%S", localtime_r(&tt, &tm));
 }
 
-static void print_line(const char *line)
+static int print_cb(const char *line, void *ctx)
 {
-	char when[32], plan[PLAN_MAX_NAME], outcome[32], reason[600], hook[16];
+	char when[32], t[32], plan[PLAN_MAX_NAME], outcome[32], reason[600], hook[16], gen[24], prev[24];
+	int *n = ctx;
 
-	if (strstr(line, "\"type\":\"event\"")) {
-		fmt_time(get_num(line, "time"), when, sizeof(when));
-		get_str(line, "what", outcome, sizeof(outcome));
-		get_str(line, "detail", reason, sizeof(reason));
+	(*n)++;
+	if (out__json())
+		return jsonr__copy(line, out__json()), 0;
+	jsonr__field(line, "type", t, sizeof(t));
+	if (!strcmp(t, "event")) {
+		jsonr__field(line, "time", t, sizeof(t));
+		fmt_time(t, when, sizeof(when));
+		jsonr__field(line, "what", outcome, sizeof(outcome));
+		jsonr__field(line, "detail", reason, sizeof(reason));
 		printf("%s  %-11s %s\n", when, outcome, reason);
-		return;
+		return 0;
 	}
-	fmt_time(get_num(line, "ended"), when, sizeof(when));
-	get_str(line, "plan", plan, sizeof(plan));
-	get_str(line, "outcome", outcome, sizeof(outcome));
-	get_str(line, "reason", reason, sizeof(reason));
-	get_str(line, "hook", hook, sizeof(hook));
-	printf("%s  %-11s generation %lld (previous %lld) plan %s on %s%s%s\n", when, outcome,
-	       get_num(line, "generation"), get_num(line, "previous_generation"), plan, hook,
-	       reason[0] ? ": " : "", reason);
-}
-
-int do_history(int argc, char **argv)
-{
-	char path[PATH_MAX], *buf, *lines[65536];
-	int n = 0, i;
-	char *save = NULL, *l;
-
-	if (argc == 2 && !strcmp(argv[1], "--json"))
-		tg_opts.json = true;
-	else if (argc != 1) {
-		fprintf(stderr, "usage: tailgate history [--json]\n");
-		return TG_ERR_USAGE;
-	}
-	if (state__path(path, sizeof(path), HISTORY_FILE))
-		return -ENAMETOOLONG;
-	buf = pins__read_file(path, HISTORY_MAX_SIZE, NULL);
-	if (!buf && errno != ENOENT)
-		return -errno;
-	for (l = buf ? strtok_r(buf, "\n", &save) : NULL; l && n < 65536; l = strtok_r(NULL, "\n", &save))
-		lines[n++] = l;
-	if (tg_opts.json)
-		printf("[");
-	for (i = n - 1; i >= 0; i--) {
-		if (tg_opts.json)
-			printf("%s%s", i == n - 1 ? "" : ",\n", lines[i]);
-		else
-			print_line(lines[i]);
-	}
-	if (tg_opts.json)
-		printf("]\n");
-	else if (!n)
-		printf("no rollouts yet\n");
-	free(buf);
+	jsonr__field(line, "ended", t, sizeof(t));
+	fmt_time(t, when, sizeof(when));
+	jsonr__field(line, "plan", plan, sizeof(plan));
+	jsonr__field(line, "outcome", outcome, sizeof(outcome));
+	jsonr__field(line, "reason", reason, sizeof(reason));
+	jsonr__field(line, "hook", hook, sizeof(hook));
+	jsonr__field(line, "generation", gen, sizeof(gen));
+	jsonr__field(line, "previous_generation", prev, sizeof(prev));
+	printf("%s  %-11s generation %s (previous %s) plan %s on %s%s%s\n", when, outcome, gen, prev,
+	       plan, hook, reason[0] ? ": " : "", reason);
 	return 0;
 }
+
+static int run_history(void *cfg, char **pos, int nr)
+{
+	struct history_cfg *c = cfg;
+	int n = 0, err;
+
+	err = files__check_state_dir(false);
+	if (err == -ENOENT) {
+		printf("no rollouts yet\n");
+		return 0;
+	}
+	if (err)
+		return err;
+	if (out__json()) {
+		jsonw_name(out__json(), "entries");
+		jsonw_start_array(out__json());
+	}
+	err = history__read(print_cb, &n, c->limit);
+	if (out__json())
+		jsonw_end_array(out__json());
+	else if (!n && !err)
+		printf("no rollouts yet\n");
+	return err;
+}
+
+static void history_defaults(void *cfg)
+{
+	((struct history_cfg *)cfg)->limit = 100;
+}
+
+static const struct opt history_opts[] = {
+	OPTION_U64("limit", 'n', struct history_cfg, limit, "N", "the newest N entries (0: all)", 0, 0),
+	OPTION_END,
+};
+
+const struct tg_verb verb_history = {
+	.def = { .name = "history", .args = "", .opts = history_opts, .max_pos = 0,
+		 .summary = "generations and events, newest first" },
+	.cfg_size = sizeof(struct history_cfg),
+	.defaults = history_defaults,
+	.run = run_history,
+};

@@ -1,104 +1,147 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
-/* tailgate plan PLAN: validate and preflight; changes nothing. */
-#include <errno.h>
+/*
+ * tailgate plan PLAN: everything apply checks before its first live
+ * write (the plan, its objects, every stage loaded and verified on every
+ * interface, map layouts, limits, the datapath shape and why), and what
+ * would change. Changes nothing.
+ */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
-#include "fleet.h"
-#include "log.h"
-#include "slots.h"
+#include "out.h"
+#include "runner.h"
 #include "tailgate.h"
+#include "ui.h"
 
-static const char *bank_name(int bank)
+static const char *live_of(const struct ro_target *rt)
 {
-	return bank == 0 ? "A" : bank == 1 ? "B" : "-";
+	static char buf[64];
+
+	if (rt->created)
+		return "(no dispatcher yet: one is attached)";
+	if (rt->prev_bank < 0)
+		return "(empty slot 0)";
+	snprintf(buf, sizeof(buf), "generation %llu in bank %c", (unsigned long long)rt->prev_gen,
+		 'A' + rt->prev_bank);
+	return buf;
 }
 
-static void print_target(const struct target *t)
+static void verdicts(char *buf, size_t len, uint32_t mask)
 {
-	const struct state_bank *live = t->prev_bank >= 0 ? &t->st.bank[t->prev_bank] : NULL;
+	size_t off = 0;
+	int v;
 
-	printf("  %-15s %-6s live: %-28s new: bank %s%s\n", t->ap.ifname,
-	       t->canary ? "canary" : "fleet",
-	       live && live->gen ? live->plan : (t->existed ? "(empty slot 0)" : "(no dispatcher yet)"),
-	       bank_name(t->gen.bank), t->existed ? "" : ", dispatcher will be attached");
+	buf[0] = '\0';
+	for (v = 0; v < TG_NR_VERDICTS; v++)
+		if (mask & TG_VERDICT_BIT(v))
+			off += snprintf(buf + off, off < len ? len - off : 0, "%s%s", off ? "," : "",
+					plan__verdict_name(v));
 }
 
-static void print_stages(const struct fleet *f)
+static const struct gen_load *first_load(const struct run *r)
 {
-	const struct loaded_gen *g = &f->t[0].gen;
 	int i;
 
-	printf("stages (verified in the kernel on %s):\n", f->t[0].ap.ifname);
-	for (i = 0; i < g->nr_stages; i++)
-		printf("  %2d %-16s program %-16s slot %2u  insns %6u of 1000000  stack %3u of 512 bytes\n",
-		       i + 1, g->st[i].name, g->st[i].program, g->st[i].slot,
-		       g->st[i].verified_insns, g->st[i].stack_depth);
-	printf("tail calls per packet: %d of %u allowed (dispatcher + %d stages)\n",
-	       g->nr_stages, TG_KERNEL_TAIL_CALL_LIMIT, g->nr_stages);
-	printf("new map memory: about %zu KiB per interface, %zu KiB in all\n",
-	       g->map_bytes / 1024, g->map_bytes * f->nr / 1024);
+	for (i = 0; i < r->ro->nr; i++)
+		if (r->t[i].loaded)
+			return &r->t[i].gl;
+	return NULL;
 }
 
-static void print_json(const struct fleet *f)
+static void print_text(const struct run *r)
 {
-	const struct loaded_gen *g = &f->t[0].gen;
+	const struct gen_load *gl = first_load(r);
+	const struct plan *p = r->plan;
+	char cont[64];
 	int i;
 
-	printf("{\"plan\":");
-	cli__json_str(stdout, f->plan->name);
-	printf(",\"hook\":\"%s\",\"ok\":true,\"interfaces\":[", plan__hook_name(f->plan->hook));
-	for (i = 0; i < f->nr; i++) {
-		printf("%s{\"ifname\":", i ? "," : "");
-		cli__json_str(stdout, f->t[i].ap.ifname);
-		printf(",\"canary\":%s,\"attached\":%s,\"live_bank\":%d,\"new_bank\":%u}",
-		       f->t[i].canary ? "true" : "false", f->t[i].existed ? "true" : "false",
-		       f->t[i].prev_bank, f->t[i].gen.bank);
+	printf("plan %s (%s): hook %s, %d stage%s, %d interface%s\n", p->name, p->path,
+	       plan__hook_name(p->hook), p->nr_stages, p->nr_stages == 1 ? "" : "s", r->ro->nr,
+	       r->ro->nr == 1 ? "" : "s");
+	for (i = 0; i < r->ro->nr; i++)
+		printf("  %-15s %-6s live: %-40s new: bank %c%s\n", r->ro->t[i].ifname,
+		       r->ro->t[i].canary ? "canary" : "fleet", live_of(&r->ro->t[i]),
+		       'A' + r->ro->t[i].new_bank,
+		       r->ro->t[i].state == RT_DONE ? " (already runs this plan: unchanged)" : "");
+	if (!gl)
+		return;
+	printf("stages (wrapped and verified in the kernel on %s):\n", r->ro->t[0].ifname);
+	for (i = 0; i < p->nr_stages; i++) {
+		verdicts(cont, sizeof(cont), gl->st[i].continue_on);
+		printf("  %2d %-16s program %-20s insns %6u verified %7u of 1000000  stack %3u+%u of 512  continue_on [%s]%s%s\n",
+		       i + 1, p->stages[i].name, gl->st[i].program, gl->st[i].insns, gl->st[i].verified,
+		       gl->st[i].stack, 32, cont, gl->st[i].run_config ? " (XDP_RUN_CONFIG)" : "",
+		       p->stages[i].mode == PLAN_MODE_SHADOW ? " shadow" : "");
 	}
-	printf("],\"stages\":[");
-	for (i = 0; i < g->nr_stages; i++) {
-		printf("%s{\"name\":", i ? "," : "");
-		cli__json_str(stdout, g->st[i].name);
-		printf(",\"program\":");
-		cli__json_str(stdout, g->st[i].program);
-		printf(",\"verified_insns\":%u,\"stack_depth\":%u}", g->st[i].verified_insns,
-		       g->st[i].stack_depth);
-	}
-	printf("],\"map_bytes_per_interface\":%zu}\n", g->map_bytes);
-}
-
-int do_plan(int argc, char **argv)
-{
-	struct fleet f = {};
-	struct plan *plan;
-	int i, err;
-
-	if (argc != 2) {
-		fprintf(stderr, "usage: tailgate plan PLAN\n");
-		return TG_ERR_USAGE;
-	}
-	plan = cli__load_plan(argv[1]);
-	if (!plan)
-		return TG_ERR_USAGE;
-	err = cli__need_kernel("plan") ?: fleet__resolve(plan, &f) ?: fleet__preflight(&f);
-	if (err) {
-		pr_warn("preflight of %s failed: nothing changed\n", argv[1]);
-		err = TG_ERR_PREFLIGHT;
-		goto out;
-	}
-	if (tg_opts.json) {
-		print_json(&f);
-		goto out;
-	}
-	printf("plan %s (%s): hook %s, %d stage%s, %d interface%s\n", plan->name, argv[1],
-	       plan__hook_name(plan->hook), plan->nr_stages, plan->nr_stages == 1 ? "" : "s",
-	       f.nr, f.nr == 1 ? "" : "s");
-	for (i = 0; i < f.nr; i++)
-		print_target(&f.t[i]);
-	print_stages(&f);
+	printf("datapath: %s\n", gl->shape_why);
+	if (gl->shape == GEN_CHAINED)
+		printf("tail calls per packet: %d of %u allowed (dispatcher + %d stages)\n",
+		       p->nr_stages, TG_KERNEL_TAIL_CALL_LIMIT, p->nr_stages);
+	printf("new map memory: about %zu KiB per interface\n", gl->map_bytes / 1024);
 	printf("preflight ok: nothing changed\n");
-out:
-	fleet__free(&f);
-	plan__free(plan);
+}
+
+static void print_json(jsonw_t *w, const struct run *r)
+{
+	const struct gen_load *gl = first_load(r);
+	int i;
+
+	jsonw_string_field(w, "plan", r->plan->name);
+	jsonw_string_field(w, "hook", plan__hook_name(r->plan->hook));
+	jsonw_bool_field(w, "ok", true);
+	jsonw_name(w, "interfaces");
+	jsonw_start_array(w);
+	for (i = 0; i < r->ro->nr; i++) {
+		jsonw_start_object(w);
+		jsonw_string_field(w, "ifname", r->ro->t[i].ifname);
+		jsonw_bool_field(w, "canary", r->ro->t[i].canary);
+		jsonw_bool_field(w, "attached", !r->ro->t[i].created);
+		jsonw_int_field(w, "live_bank", r->ro->t[i].prev_bank);
+		jsonw_int_field(w, "new_bank", r->ro->t[i].new_bank);
+		jsonw_uint_field(w, "live_generation", r->ro->t[i].prev_gen);
+		jsonw_bool_field(w, "unchanged", r->ro->t[i].state == RT_DONE);
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+	if (!gl)
+		return;
+	jsonw_string_field(w, "datapath", gl->shape == GEN_FUSED ? "fused" : "chained");
+	jsonw_string_field(w, "datapath_reason", gl->shape_why);
+	jsonw_name(w, "stages");
+	jsonw_start_array(w);
+	for (i = 0; i < r->plan->nr_stages; i++) {
+		jsonw_start_object(w);
+		jsonw_string_field(w, "name", r->plan->stages[i].name);
+		jsonw_string_field(w, "program", gl->st[i].program);
+		jsonw_uint_field(w, "insns", gl->st[i].insns);
+		jsonw_uint_field(w, "verified_insns", gl->st[i].verified);
+		jsonw_uint_field(w, "stack_depth", gl->st[i].stack);
+		jsonw_uint_field(w, "continue_on", gl->st[i].continue_on);
+		jsonw_bool_field(w, "shadow", r->plan->stages[i].mode == PLAN_MODE_SHADOW);
+		jsonw_end_object(w);
+	}
+	jsonw_end_array(w);
+	jsonw_uint_field(w, "map_bytes_per_interface", gl->map_bytes);
+}
+
+static int run_plan(void *cfg, char **pos, int nr)
+{
+	struct run *r = NULL;
+	int err;
+
+	ui__init(tg_global.json ? UI_JSON : UI_TEXT, true);
+	err = runner__preflight(pos[0], &r);
+	if (!err && out__json())
+		print_json(out__json(), r);
+	else if (!err)
+		print_text(r);
+	runner__free(r);
 	return err;
 }
+
+const struct tg_verb verb_plan = {
+	.def = { .name = "plan", .args = "PLAN", .min_pos = 1, .max_pos = 1,
+		 .summary = "validate and preflight: load and verify every stage, change nothing" },
+	.run = run_plan,
+};

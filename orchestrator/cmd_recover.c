@@ -1,204 +1,266 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * tailgate recover: reconcile the pins (the datapath's source of truth)
- * with the journal and the state files after a crash.
+ * tailgate recover: reconcile the kernel (what is live) with the journal
+ * and the records (what was intended) after a crash, so nothing is left
+ * for a person to untangle.
  *
- * 1. An interrupted rollout (journal status "running") is rolled back:
- *    every target whose slot 0 points at the new generation goes back to
- *    its previous one (one write each); dispatchers that rollout attached
- *    and that serve nothing are detached. A paused rollout is left alone.
- * 2. Every attach point is checked: pins of a gone or re-created
- *    interface, or a directory without a link (a crash between pinning
- *    and attaching), are removed; a bank without its head is forgotten;
- *    the state files are rewritten from the program ids in the kernel.
+ * 1. The journal. A rollout that ended but was not recorded is recorded.
+ *    An interrupted one is rolled back: every target goes to where the
+ *    journal says it was (first installs are detached), with the plain
+ *    dispatcher. A paused one is left for promote or abort. An unreadable
+ *    journal is moved aside, and step 2 decides from the records.
+ * 2. Every attach point. Pins of a gone, re-created or detached interface
+ *    are removed. A splitting dispatcher with no weighted step running is
+ *    replaced by the plain one. A slot 0 that heads neither bank, or a
+ *    generation that failed its rollout, goes back to the generation the
+ *    records say should serve. The records follow what serves.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "attach.h"
 #include "cli.h"
-#include "journal.h"
-#include "lock.h"
 #include "fault.h"
+#include "history.h"
+#include "journal.h"
 #include "log.h"
-#include "slots.h"
-#include "state.h"
+#include "out.h"
+#include "steps.h"
+#include "store.h"
 #include "tailgate.h"
 
 struct recover {
 	int fixed;
 	int errors;
+	struct rollout *paused;		/* its targets are left alone */
 };
 
-static void note(struct recover *rc, const char *fmt, const char *ifname, enum plan_hook hook,
-		 const char *what)
+static void note(struct recover *rc, const char *ifname, enum plan_hook hook, const char *what)
 {
 	char detail[256];
 
-	snprintf(detail, sizeof(detail), fmt, ifname, plan__hook_name(hook), what);
-	printf("%s\n", detail);
-	journal__event("recover", detail);
+	snprintf(detail, sizeof(detail), "%s/%s: %s", ifname, plan__hook_name(hook), what);
+	if (out__json()) {
+		jsonw_start_object(out__json());
+		jsonw_string_field(out__json(), "ifname", ifname);
+		jsonw_string_field(out__json(), "hook", plan__hook_name(hook));
+		jsonw_string_field(out__json(), "fix", what);
+		jsonw_end_object(out__json());
+	} else {
+		printf("%s\n", detail);
+	}
+	history__event("recover", detail);
 	rc->fixed++;
 }
 
-/* Put one interrupted target back on its previous generation. */
-static void revert_target(struct recover *rc, const struct rollout *ro, const struct ro_target *t)
+static void problem(struct recover *rc, const char *ifname, enum plan_hook hook, int err)
+{
+	pr_warn("recover %s/%s: %s\n", ifname, plan__hook_name(hook), ap__strerror(err));
+	rc->errors++;
+}
+
+/* Put one interrupted target back where the journal says it was. */
+static void revert_target(struct recover *rc, const struct rollout *ro, struct ro_target *t)
 {
 	struct ap ap;
-	int live, err;
+	int err;
 
-	if (attach__open(&ap, t->ifname, ro->hook)) {
-		attach__close(&ap);
+	if (t->state == RT_DONE || t->state == RT_LOST || t->state == RT_REVERTED)
+		return;
+	if (ap__open(&ap, t->ifname, ro->hook)) {
+		ap__close(&ap);
 		return;	/* gone: step 2 cleans its pins */
 	}
-	err = slots__live_bank(ap.slots_fd, &live);
-	if (!err && live == t->new_bank) {
-		err = t->prev_bank < 0 ? slots__clear(ap.slots_fd, TG_SLOT_ENTRY) :
-					 slots__flip(ap.slots_fd, t->prev_bank);
-		if (!err)
-			note(rc, "%s/%s: %s", t->ifname, ro->hook,
-			     "interrupted rollout reverted to the previous generation");
+	if (!t->created && ap.live == t->prev_bank && ap.disp.kind == DISP_PLAIN &&
+	    ap.disp.fail_closed == t->prev_fc) {
+		ap__close(&ap);
+		return;	/* never flipped */
 	}
-	if (!err && t->created && t->prev_bank < 0) {
-		err = attach__detach(&ap);
-		state__remove_ap(t->ifname, ro->hook);
-		if (!err)
-			note(rc, "%s/%s: %s", t->ifname, ro->hook,
-			     "dispatcher attached by the interrupted rollout removed");
-	}
-	if (err) {
-		pr_warn("recover %s/%s: %s\n", t->ifname, plan__hook_name(ro->hook), strerror(-err));
-		rc->errors++;
-	}
-	attach__close(&ap);
+	err = steps__revert_target(&ap, t);
+	fault__point("recover-after-target");
+	if (err)
+		problem(rc, t->ifname, ro->hook, err);
+	else
+		note(rc, t->ifname, ro->hook, t->created ?
+		     "dispatcher attached by the interrupted rollout removed: the interface is as it was" :
+		     "interrupted rollout reverted to the previous generation");
+	ap__close(&ap);
 }
 
 static int settle_journal(struct recover *rc)
 {
 	struct rollout *ro = calloc(1, sizeof(*ro));
+	struct gen_record g;
+	char where[PATH_MAX];
 	int i, err;
 
 	if (!ro)
 		return -ENOMEM;
 	err = journal__load(ro);
-	if (err == -ENOENT || (!err && ro->status == RO_PAUSED)) {
-		if (!err)
-			printf("rollout of %s (generation %" PRIu64 ") is paused: left as it is; 'tailgate promote' or 'tailgate abort' continue it\n",
-			       ro->plan_name, ro->id);
+	if (err == -ENOENT) {
 		free(ro);
 		return 0;
 	}
 	if (err) {
-		pr_warn("recover: the journal is unreadable (%s); checking the pins only\n",
-			strerror(-err));
+		err = journal__move_aside(where, sizeof(where));
+		pr_warn("recover: the rollout journal is unreadable; %s%s; deciding from the records and the kernel\n",
+			err ? "and could not be moved aside: " : "moved it to ",
+			err ? strerror(-err) : where);
 		free(ro);
+		return err;
+	}
+	if (ro->status == RO_PAUSED) {
+		printf("rollout of %s (generation %" PRIu64 ") is paused: left as it is; 'tailgate promote' or 'tailgate abort' continue it\n",
+		       ro->plan_name, ro->id);
+		rc->paused = ro;
 		return 0;
 	}
-	for (i = 0; i < ro->nr; i++) {
-		revert_target(rc, ro, &ro->t[i]);
-		fault__point("recover-after-target");
+	if (!journal__ended(ro)) {
+		for (i = 0; i < ro->nr; i++)
+			revert_target(rc, ro, &ro->t[i]);
+		snprintf(ro->reason, sizeof(ro->reason),
+			 "interrupted at step %d; recover restored the previous generation", ro->step + 1);
+		ro->status = RO_ABORTED;
+		ro->ended = time(NULL);
+		if (!store__load_gen(ro->id, &g)) {
+			g.outcome = GEN_ABORTED;
+			store__save_gen(&g);
+		}
+		printf("rollout of %s (generation %" PRIu64 "): interrupted, rolled back\n",
+		       ro->plan_name, ro->id);
 	}
-	snprintf(ro->reason, sizeof(ro->reason),
-		 "interrupted at step %d; recover restored the previous generation", ro->step + 1);
-	ro->status = RO_ABORTED;
-	ro->ended = time(NULL);
-	err = journal__finish(ro);
-	printf("rollout of %s (generation %" PRIu64 "): interrupted, rolled back\n", ro->plan_name,
-	       ro->id);
+	err = history__rollout(ro) ?: journal__remove();
 	free(ro);
 	return err;
 }
 
-/* The kernel's view of a bank overrides the state file's. */
-static bool sync_bank(int slots_fd, struct state_bank *b, unsigned int bank)
+static bool in_paused(const struct recover *rc, const char *ifname, enum plan_hook hook)
 {
-	__u32 ids[TG_BANK_SLOTS];
-	int n = slots__bank_ids(slots_fd, bank, ids), i;
-	bool changed = false;
+	int i;
 
-	if (n < 0)
+	if (!rc->paused || rc->paused->hook != hook)
 		return false;
-	if (n != b->nr_stages) {
-		if (!n)
-			memset(b, 0, sizeof(*b));	/* no head: nothing to flip to */
-		b->nr_stages = n;
-		changed = true;
+	for (i = 0; i < rc->paused->nr; i++)
+		if (!strcmp(rc->paused->t[i].ifname, ifname))
+			return true;
+	return false;
+}
+
+static bool rejected(uint64_t gen)
+{
+	struct gen_record g;
+
+	return gen && !store__load_gen(gen, &g) &&
+	       (g.outcome == GEN_ROLLED_BACK || g.outcome == GEN_ABORTED || g.outcome == GEN_RUNNING);
+}
+
+/* The bank that should serve: the recorded one, else a complete non-rejected one. */
+static int wanted_bank(const struct ap *ap, const struct ap_record *rec)
+{
+	int b = ap__bank_of_gen(ap, rec->live_gen);
+
+	if (b >= 0 && ap->bank[b].complete)
+		return b;
+	if (ap->live >= 0 && !rejected(ap->bank[ap->live].gen))
+		return ap->live;
+	for (b = 0; b < (int)TG_NR_BANKS; b++)
+		if (ap->bank[b].complete && !rejected(ap->bank[b].gen))
+			return b;
+	return ap->live >= 0 ? ap->live : AP_BANK_NONE;
+}
+
+static void repair(struct recover *rc, struct ap *ap, struct ap_record *rec)
+{
+	struct gen_record g = {};
+	int want = wanted_bank(ap, rec), err;
+	bool fc;
+
+	if (want >= 0 && ap->bank[want].gen)
+		store__load_gen(ap->bank[want].gen, &g);
+	fc = want >= 0 && g.gen ? g.fail_closed : ap->disp.fail_closed;
+	if (want == ap->live && ap->disp.kind == DISP_PLAIN && ap->live != AP_BANK_FOREIGN)
+		return;
+	err = ap__serve(ap, want, fc);
+	if (err) {
+		problem(rc, ap->ifname, ap->hook, err);
+		return;
 	}
-	for (i = 0; i < n; i++) {
-		changed |= b->prog_id[i] != ids[i];
-		b->prog_id[i] = ids[i];
-		if (!b->stage[i][0])
-			snprintf(b->stage[i], sizeof(b->stage[i]), "stage%d", i + 1);
-	}
-	return changed;
+	note(rc, ap->ifname, ap->hook, want == AP_BANK_NONE ? "slot 0 emptied: no complete generation to serve" :
+	     "slot 0 and the dispatcher set back to the generation that should serve");
 }
 
 static int check_ap(const char *ifname, enum plan_hook hook, void *ctx)
 {
 	struct recover *rc = ctx;
-	struct state_ap st;
-	unsigned int b;
-	bool changed = false;
+	struct ap_record rec;
 	struct ap ap;
-	int err, live;
+	int err;
 
-	err = attach__open(&ap, ifname, hook);
+	err = ap__open(&ap, ifname, hook);
 	if (err == -ENOENT || err == -ENODEV || err == -ESTALE || err == -ENOLINK) {
-		attach__detach(&ap);
-		state__remove_ap(ifname, hook);
-		note(rc, "%s/%s: %s", ifname, hook,
+		ap__detach(&ap);
+		store__remove_ap(ifname, hook);
+		note(rc, ifname, hook,
 		     err == -ENOENT  ? "pins without an attached dispatcher removed" :
 		     err == -ENODEV  ? "interface is gone: its pins were removed" :
 		     err == -ENOLINK ? "dispatcher already detached (interrupted detach?): its pins were removed" :
-				       "interface was re-created: the old pins were removed; apply again to attach");
+				       "interface was re-created: the old pins were removed; 'tailgate restore' re-installs its generation");
 		return 0;
 	}
 	if (err) {
-		pr_warn("recover %s/%s: %s\n", ifname, plan__hook_name(hook), strerror(-err));
-		rc->errors++;
-		attach__close(&ap);
+		problem(rc, ifname, hook, err);
+		ap__close(&ap);
 		return 0;
 	}
-	if (slots__live_bank(ap.slots_fd, &live) == -EUCLEAN) {
-		pr_warn("recover %s/%s: slot 0 runs a program that heads neither bank (written by hand?); roll back or apply to fix\n",
-			ifname, plan__hook_name(hook));
-		rc->errors++;
+	if (!in_paused(rc, ifname, hook)) {
+		store__load_ap(ifname, hook, &rec);
+		repair(rc, &ap, &rec);
+		if (ap.live >= 0 && (rec.live_gen != ap.bank[ap.live].gen || rec.ifindex != (__u32)ap.ifindex)) {
+			rec.live_gen = ap.bank[ap.live].gen;
+			rec.ifindex = ap.ifindex;
+			store__save_ap(&rec);
+		}
 	}
-	state__load_ap(ifname, hook, &st);
-	for (b = 0; b < TG_NR_BANKS; b++)
-		changed |= sync_bank(ap.slots_fd, &st.bank[b], b);
-	if (st.ifindex != (__u32)ap.ifindex) {
-		st.ifindex = ap.ifindex;
-		changed = true;
-	}
-	if (changed) {
-		state__save_ap(ifname, hook, &st);
-		note(rc, "%s/%s: %s", ifname, hook, "state file rewritten from the kernel's slots");
-	}
-	attach__close(&ap);
+	ap__close(&ap);
 	return 0;
 }
 
-int do_recover(int argc, char **argv)
+static int run_recover(void *cfg, char **pos, int nr)
 {
 	struct recover rc = {};
 	int err;
 
-	if (argc != 1) {
-		fprintf(stderr, "usage: tailgate recover\n");
-		return TG_ERR_USAGE;
+	err = cli__kernel("recover", true);
+	if (err)
+		return err;
+	if (out__json()) {
+		jsonw_name(out__json(), "fixes");
+		jsonw_start_array(out__json());
 	}
-	err = cli__need_kernel("recover") ?: lock__acquire("recover");
+	err = settle_journal(&rc);
+	if (err && err != -ENOENT)
+		rc.errors++;
+	err = ap__foreach(check_ap, &rc);
+	free(rc.paused);
 	if (err)
 		return err;
-	err = settle_journal(&rc) ?: attach__foreach(check_ap, &rc);
-	if (err)
-		return err;
-	printf("recover: %d fix%s, %d problem%s left\n", rc.fixed, rc.fixed == 1 ? "" : "es",
-	       rc.errors, rc.errors == 1 ? "" : "s");
+	if (out__json()) {
+		jsonw_end_array(out__json());
+		jsonw_int_field(out__json(), "fixed", rc.fixed);
+		jsonw_int_field(out__json(), "problems", rc.errors);
+	} else {
+		printf("recover: %d fix%s, %d problem%s left\n", rc.fixed, rc.fixed == 1 ? "" : "es",
+		       rc.errors, rc.errors == 1 ? "" : "s");
+	}
 	return rc.errors ? TG_ERR_INCONSISTENT : 0;
 }
+
+const struct tg_verb verb_recover = {
+	.def = { .name = "recover", .args = "", .max_pos = 0,
+		 .summary = "reconcile the pins with the journal after a crash" },
+	.run = run_recover,
+};

@@ -1,110 +1,162 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * tailgate rollback IFACE... | --all: make the other bank live again on
- * every hook of the named interfaces: one write of slot 0 each.
+ * every hook of the named interfaces, one write of slot 0 each. Refused
+ * while a rollout owns the banks (abort it instead), and onto a
+ * generation whose rollout failed unless --force. Goes on past a failing
+ * attach point and says what was and was not done (exit 4 when partial).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "attach.h"
 #include "cli.h"
-#include "journal.h"
-#include "lock.h"
 #include "fault.h"
+#include "history.h"
+#include "journal.h"
 #include "log.h"
-#include "slots.h"
-#include "state.h"
+#include "out.h"
+#include "store.h"
 #include "tailgate.h"
 
-static int rollback_cb(const char *ifname, enum plan_hook hook, void *ctx)
-{
-	const char *hk = plan__hook_name(hook);
-	char msg[256];
-	struct state_ap st;
-	unsigned int to;
-	struct ap ap;
-	int live, err;
+struct rollback_cfg {
+	bool all;
+	bool force;
+};
 
-	err = attach__open(&ap, ifname, hook);
-	if (err) {
-		pr_warn("rollback %s/%s: %s; run 'tailgate recover'\n", ifname, hk, strerror(-err));
-		attach__close(&ap);
-		return TG_ERR_INCONSISTENT;
+static void result(const char *ifname, enum plan_hook hook, const char *state, uint64_t gen,
+		   const char *msg)
+{
+	jsonw_t *w = out__json();
+
+	if (!w) {
+		if (msg)
+			printf("%s\n", msg);
+		return;
 	}
-	err = slots__live_bank(ap.slots_fd, &live);
-	if (err || live == SLOTS_BANK_NONE) {
-		pr_warn("rollback %s/%s: %s\n", ifname, hk,
-			err ? "slot 0 heads neither bank; run 'tailgate recover'" :
-			      "no generation is live, nothing to roll back");
-		attach__close(&ap);
-		return err ? TG_ERR_INCONSISTENT : (int)-ENOENT;
+	jsonw_start_object(w);
+	jsonw_string_field(w, "ifname", ifname);
+	jsonw_string_field(w, "hook", plan__hook_name(hook));
+	jsonw_string_field(w, "state", state);
+	jsonw_uint_field(w, "generation", gen);
+	jsonw_string_field(w, "message", msg ? msg : "");
+	jsonw_end_object(w);
+}
+
+static enum cli_each rollback_cb(const char *ifname, enum plan_hook hook, void *ctx)
+{
+	const struct rollback_cfg *c = ctx;
+	const char *hk = plan__hook_name(hook);
+	struct gen_record g = {};
+	struct ap_record rec;
+	char msg[256];
+	struct ap ap;
+	int to, err;
+
+	err = ap__open(&ap, ifname, hook);
+	if (err || ap.live < 0) {
+		snprintf(msg, sizeof(msg), "%s/%s: %s", ifname, hk,
+			 err ? ap__strerror(err) : ap.live == AP_BANK_NONE ?
+			 "no generation is live, nothing to roll back" :
+			 "slot 0 heads neither bank; run 'tailgate recover'");
+		pr_warn("rollback %s\n", msg);
+		result(ifname, hook, "failed", 0, msg);
+		ap__close(&ap);
+		return CLI_FAILED;
 	}
-	to = !live;
-	state__load_ap(ifname, hook, &st);
-	if (st.bank[to].rejected && !*(bool *)ctx) {
-		pr_warn("rollback %s/%s: bank %c holds generation %llu (%s), which failed its rollout and was rolled back; nothing older is loaded. Use 'tailgate rollback --force %s' to flip onto it anyway\n",
-			ifname, hk, 'A' + to, (unsigned long long)st.bank[to].gen, st.bank[to].plan,
-			ifname);
-		attach__close(&ap);
-		return -EEXIST;
+	to = !ap.live;
+	if (!ap.bank[to].nr || (ap.bank[to].gen && !ap.bank[to].complete)) {
+		snprintf(msg, sizeof(msg), "%s/%s: no complete previous generation is loaded in bank %c",
+			 ifname, hk, 'A' + to);
+		pr_warn("rollback %s\n", msg);
+		result(ifname, hook, "failed", 0, msg);
+		ap__close(&ap);
+		return CLI_FAILED;
 	}
-	err = slots__flip(ap.slots_fd, to);
+	store__load_gen(ap.bank[to].gen, &g);
+	if ((g.outcome == GEN_ROLLED_BACK || g.outcome == GEN_ABORTED) && ap.bank[to].gen && !c->force) {
+		snprintf(msg, sizeof(msg), "%s/%s: bank %c holds generation %" PRIu64 " (%s), which failed its rollout; nothing older is loaded. 'tailgate rollback --force %s' flips onto it anyway",
+			 ifname, hk, 'A' + to, ap.bank[to].gen, g.plan_name, ifname);
+		pr_warn("rollback %s\n", msg);
+		result(ifname, hook, "refused", ap.bank[ap.live].gen, msg);
+		ap__close(&ap);
+		return CLI_FAILED;
+	}
+	err = ap__serve(&ap, to, ap.bank[to].gen && g.gen ? g.fail_closed : ap.disp.fail_closed);
 	fault__point("after-rollback-flip");
-	attach__close(&ap);
 	if (err) {
-		pr_warn("rollback %s/%s: %s\n", ifname, hk,
-			err == -ENOENT ? "no previous generation is loaded" : strerror(-err));
-		return err;
+		snprintf(msg, sizeof(msg), "%s/%s: %s", ifname, hk, ap__strerror(err));
+		pr_warn("rollback %s\n", msg);
+		result(ifname, hook, "failed", 0, msg);
+		ap__close(&ap);
+		return CLI_FAILED;
 	}
-	snprintf(msg, sizeof(msg), "%s/%s: rolled back to generation %llu (%s), bank %c", ifname, hk,
-		 (unsigned long long)st.bank[to].gen, st.bank[to].plan[0] ? st.bank[to].plan : "?",
-		 'A' + to);
-	printf("%s\n", msg);
-	journal__event("rollback", msg);
-	return 0;
+	snprintf(msg, sizeof(msg), "%s/%s: rolled back to generation %" PRIu64 " (%s), bank %c", ifname,
+		 hk, ap.bank[to].gen, g.plan_name[0] ? g.plan_name : "?", 'A' + to);
+	if (!store__load_ap(ifname, hook, &rec)) {
+		rec.live_gen = ap.bank[to].gen;
+		rec.ifindex = ap.ifindex;
+		store__save_ap(&rec);
+	}
+	history__event("rollback", msg);
+	result(ifname, hook, "rolled_back", ap.bank[to].gen, msg);
+	ap__close(&ap);
+	return CLI_DONE;
 }
 
 /*
  * A paused (or interrupted) rollout owns its targets' banks: flipping one
- * by hand would put the unvetted generation into service behind the
- * rollout's back, or leave the journal describing a state that is gone.
+ * by hand would put the unvetted generation into service behind its back.
  */
 static int check_no_rollout(void)
 {
 	struct rollout *ro = calloc(1, sizeof(*ro));
-	bool paused;
-	int err;
+	int err, ret;
 
 	if (!ro)
 		return -ENOMEM;
 	err = journal__load(ro);
-	if (err == -ENOENT) {
-		free(ro);
-		return 0;
-	}
-	paused = !err && ro->status == RO_PAUSED;
-	if (paused)
-		pr_warn("rollback: the rollout of %s (generation %llu) is paused; 'tailgate abort' rolls it back, 'tailgate promote' continues it\n",
-			ro->plan_name, (unsigned long long)ro->id);
-	else
+	if (err == -ENOENT || (!err && journal__ended(ro))) {
+		ret = 0;
+	} else if (!err && ro->status == RO_PAUSED) {
+		pr_warn("rollback: the rollout of %s (generation %" PRIu64 ") is paused; 'tailgate abort' rolls it back, 'tailgate promote' continues it\n",
+			ro->plan_name, ro->id);
+		ret = TG_ERR_USAGE;
+	} else {
 		pr_warn("rollback: a rollout was interrupted; run 'tailgate recover' first\n");
+		ret = TG_ERR_INCONSISTENT;
+	}
 	free(ro);
-	return paused ? -EBUSY : TG_ERR_INCONSISTENT;
+	return ret;
 }
 
-int do_rollback(int argc, char **argv)
+static int run_rollback(void *cfg, char **pos, int nr)
 {
-	bool force = argc > 1 && !strcmp(argv[1], "--force");
+	struct rollback_cfg *c = cfg;
 	int err;
 
-	err = cli__need_kernel("rollback") ?: lock__acquire("rollback") ?: check_no_rollout();
+	err = cli__kernel("rollback", true) ?: check_no_rollout();
 	if (err)
 		return err;
-	if (force) {
-		argv[1] = argv[0];
-		return cli__foreach_named(argc - 1, argv + 1, "rollback", rollback_cb, &force);
+	if (out__json()) {
+		jsonw_name(out__json(), "attach_points");
+		jsonw_start_array(out__json());
 	}
-	return cli__foreach_named(argc, argv, "rollback", rollback_cb, &force);
+	return cli__foreach("rollback", pos, nr, c->all, rollback_cb, c);
 }
+
+static const struct opt rollback_opts[] = {
+	OPTION_FLAG("all", 'a', struct rollback_cfg, all, "every attach point"),
+	OPTION_FLAG("force", 'f', struct rollback_cfg, force,
+		    "flip even onto a generation whose rollout failed"),
+	OPTION_END,
+};
+
+const struct tg_verb verb_rollback = {
+	.def = { .name = "rollback", .args = "IFACE... | --all", .opts = rollback_opts,
+		 .max_pos = -1, .summary = "flip back to the previous generation, one write each" },
+	.cfg_size = sizeof(struct rollback_cfg),
+	.run = run_rollback,
+};

@@ -11,7 +11,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
@@ -22,19 +21,21 @@
 #include <unistd.h>
 #include <net/if.h>
 
+#include "files.h"
 #include "log.h"
+#include "out.h"
 #include "pins.h"
-#include "state.h"
 #include "tailgate.h"
 
 #define SANDBOX_MAX		64
 #define SANDBOX_DEFAULT		4
 #define SANDBOX_DIR		"sandbox"
+#define SANDBOX_ALIAS		"tailgate-sandbox"	/* marks what the sandbox made */
 
 struct sandbox_opts {
-	int count;
-	int rate;		/* packets per second per interface */
-	int lifetime;		/* seconds the traffic runs */
+	uint64_t count;
+	uint64_t rate;		/* packets per second per interface */
+	uint64_t lifetime;	/* seconds the traffic runs */
 };
 
 /* Run argv (NULL-terminated), quietly unless -v. @return exit status. */
@@ -47,7 +48,7 @@ static int run(char *const argv[])
 	if (pid < 0)
 		return -errno;
 	if (!pid) {
-		if (log__level() <= LOG_INFO && (fd = open("/dev/null", O_WRONLY)) >= 0) {
+		if (log__level() <= LOG_INFO && (fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) >= 0) {
 			dup2(fd, STDOUT_FILENO);
 			dup2(fd, STDERR_FILENO);
 		}
@@ -71,17 +72,67 @@ static void names(int i, char *ns, char *ifname, char *a4, char *p4, char *a6, c
 	sprintf(p6, "2001:2:0:%x::2/64", i);
 }
 
+/* Did the sandbox make interface @ifn? Its alias says so. */
+static bool ours(const char *ifn)
+{
+	char path[64], alias[64] = "";
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/ifalias", ifn);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	if (!fgets(alias, sizeof(alias), f))
+		alias[0] = '\0';
+	fclose(f);
+	alias[strcspn(alias, "\n")] = '\0';
+	return !strcmp(alias, SANDBOX_ALIAS);
+}
+
+static bool ns_exists(const char *ns)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/run/netns/%s", ns);
+	return !access(path, F_OK);
+}
+
+/* Remove host @i, only what the sandbox made. */
+static void host_down(int i)
+{
+	char ns[16], ifn[16], a4[32], p4[32], a6[48], p6[48];
+	bool mine;
+
+	names(i, ns, ifn, a4, p4, a6, p6);
+	mine = ours(ifn);
+	if (mine)
+		RUN("ip", "link", "del", ifn);
+	/* The namespace only goes with its interface (or when that is gone). */
+	if (ns_exists(ns) && (mine || !if_nametoindex(ifn)))
+		RUN("ip", "netns", "del", ns);
+}
+
 static int host_up(int i)
 {
 	char ns[16], ifn[16], a4[32], p4[32], a6[48], p6[48];
 	int err;
 
 	names(i, ns, ifn, a4, p4, a6, p6);
-	/* Idempotent: whatever an earlier sandbox left goes first. */
-	RUN("ip", "netns", "del", ns);
-	RUN("ip", "link", "del", ifn);
+	if (if_nametoindex(ifn) && !ours(ifn)) {
+		pr_warn("sandbox: %s exists and was not made by the sandbox; it is left alone: remove it yourself, or run the sandbox with fewer interfaces (--count %d)\n",
+			ifn, i);
+		return -EEXIST;
+	}
+	if (ns_exists(ns) && if_nametoindex(ifn) == 0) {
+		pr_warn("sandbox: namespace %s exists without the sandbox's %s; it is left alone: remove it yourself ('ip netns del %s')\n",
+			ns, ifn, ns);
+		return -EEXIST;
+	}
+	/* Idempotent: what an earlier sandbox left goes first. */
+	host_down(i);
 	err = RUN("ip", "netns", "add", ns) ||
 	      RUN("ip", "link", "add", ifn, "type", "veth", "peer", "name", "eth0", "netns", ns) ||
+	      RUN("ip", "link", "set", "dev", ifn, "alias", SANDBOX_ALIAS) ||
 	      RUN("ip", "addr", "add", a4, "dev", ifn) ||
 	      RUN("ip", "addr", "add", a6, "dev", ifn, "nodad") ||
 	      RUN("ip", "link", "set", ifn, "up") ||
@@ -112,7 +163,7 @@ static int traffic_start(int i, const struct sandbox_opts *o)
 	snprintf(ns, sizeof(ns), "/run/netns/tgsb%d", i);
 	snprintf(dst, sizeof(dst), "198.18.%d.1", i);
 	snprintf(ival, sizeof(ival), "%.4f", 1.0 / o->rate);
-	snprintf(life, sizeof(life), "%d", o->lifetime);
+	snprintf(life, sizeof(life), "%d", (int)o->lifetime);
 	if (pid_path(path, sizeof(path), i))
 		return -ENAMETOOLONG;
 	pid = fork();
@@ -123,7 +174,9 @@ static int traffic_start(int i, const struct sandbox_opts *o)
 		nsfd = open(ns, O_RDONLY | O_CLOEXEC);
 		if (nsfd < 0 || setns(nsfd, CLONE_NEWNET))
 			_exit(126);
-		n = open("/dev/null", O_RDWR);
+		n = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (n < 0)
+			_exit(126);
 		dup2(n, STDIN_FILENO);
 		dup2(n, STDOUT_FILENO);
 		dup2(n, STDERR_FILENO);
@@ -131,7 +184,7 @@ static int traffic_start(int i, const struct sandbox_opts *o)
 		_exit(127);
 	}
 	n = snprintf(pidbuf, sizeof(pidbuf), "%d\n", pid);
-	return pins__write_atomic(path, pidbuf, n);
+	return files__write(path, pidbuf, n);
 }
 
 static pid_t traffic_pid(int i)
@@ -140,13 +193,13 @@ static pid_t traffic_pid(int i)
 	pid_t pid;
 	FILE *f;
 
-	if (pid_path(path, sizeof(path), i) || !(buf = pins__read_file(path, 64, NULL)))
+	if (pid_path(path, sizeof(path), i) || !(buf = files__read(path, 64, NULL)))
 		return 0;
 	pid = atoi(buf);
 	free(buf);
 	/* Guard against pid reuse: only ever signal our ping. */
 	snprintf(proc, sizeof(proc), "/proc/%d/comm", pid);
-	f = fopen(proc, "r");
+	f = fopen(proc, "re");
 	if (!f)
 		return 0;
 	if (!fgets(comm, sizeof(comm), f))
@@ -162,7 +215,7 @@ static int sandbox_count(void)
 
 	if (pins__path(path, sizeof(path), "%s/%s/count", pins__state_dir(), SANDBOX_DIR))
 		return 0;
-	buf = pins__read_file(path, 64, NULL);
+	buf = files__read(path, 64, NULL);
 	n = buf ? atoi(buf) : 0;
 	free(buf);
 	return n > 0 && n <= SANDBOX_MAX ? n : 0;
@@ -170,22 +223,18 @@ static int sandbox_count(void)
 
 static int do_down(void)
 {
-	char ns[16], ifn[16], a4[32], p4[32], a6[48], p6[48], dir[PATH_MAX];
+	char dir[PATH_MAX];
 	int i, n = sandbox_count();
 	pid_t pid;
 
-	/* Without a record, remove what a default sandbox would have made. */
+	/* Without a record, look for what a sandbox would have made. */
 	if (!n)
 		n = SANDBOX_MAX;
 	for (i = 0; i < n; i++) {
 		pid = traffic_pid(i);
 		if (pid > 0)
 			kill(pid, SIGTERM);
-		names(i, ns, ifn, a4, p4, a6, p6);
-		/* Deleting the namespace deletes its veth pair too. */
-		snprintf(dir, sizeof(dir), "/run/netns/%s", ns);
-		if (!access(dir, F_OK))
-			RUN("ip", "netns", "del", ns);
+		host_down(i);
 	}
 	if (!pins__path(dir, sizeof(dir), "%s/%s", pins__state_dir(), SANDBOX_DIR))
 		pins__rm_rf(dir);
@@ -198,94 +247,92 @@ static int do_up(const struct sandbox_opts *o)
 	char dir[PATH_MAX], path[PATH_MAX], buf[16];
 	int i, n, err;
 
-	err = pins__path(dir, sizeof(dir), "%s/%s", pins__state_dir(), SANDBOX_DIR) ?:
-	      pins__mkdir_p(dir, 0700);
+	err = files__check_state_dir(true) ?:
+	      pins__path(dir, sizeof(dir), "%s/%s", pins__state_dir(), SANDBOX_DIR) ?:
+	      files__mkdir(SANDBOX_DIR);
 	if (err)
 		return err;
-	for (i = 0; i < o->count; i++) {
+	for (i = 0; i < (int)o->count; i++) {
 		err = host_up(i) ?: traffic_start(i, o);
 		if (err)
 			return err;
 	}
-	n = snprintf(buf, sizeof(buf), "%d\n", o->count);
-	if (pins__path(path, sizeof(path), "%s/count", dir) ||
-	    pins__write_atomic(path, buf, n))
+	n = snprintf(buf, sizeof(buf), "%d\n", (int)o->count);
+	if (pins__path(path, sizeof(path), "%s/count", dir) || files__write(path, buf, n))
 		return -EIO;
 	printf("sandbox up: tg0..tg%d, each with %d pps of ping for %d s from namespace tgsb<i> (198.18.<i>.2 -> 198.18.<i>.1)\n",
-	       o->count - 1, o->rate, o->lifetime);
+	       (int)o->count - 1, (int)o->rate, (int)o->lifetime);
 	return 0;
 }
 
 static int do_show(void)
 {
+	jsonw_t *w = out__json();
 	int i, n = sandbox_count();
 	char ifn[16];
 
-	if (tg_opts.json)
-		printf("[");
+	if (w) {
+		jsonw_name(w, "interfaces");
+		jsonw_start_array(w);
+	}
 	for (i = 0; i < n; i++) {
 		snprintf(ifn, sizeof(ifn), "tg%d", i);
-		if (tg_opts.json)
-			printf("%s{\"ifname\":\"%s\",\"ifindex\":%u,\"netns\":\"tgsb%d\",\"traffic\":%s}",
-			       i ? "," : "", ifn, if_nametoindex(ifn), i,
-			       traffic_pid(i) ? "true" : "false");
-		else
-			printf("%-6s ifindex %-5u netns tgsb%-3d traffic %s\n", ifn,
-			       if_nametoindex(ifn), i, traffic_pid(i) ? "running" : "stopped");
+		if (w) {
+			jsonw_start_object(w);
+			jsonw_string_field(w, "ifname", ifn);
+			jsonw_uint_field(w, "ifindex", if_nametoindex(ifn));
+			jsonw_bool_field(w, "traffic", traffic_pid(i) != 0);
+			jsonw_end_object(w);
+		} else {
+			printf("%-6s ifindex %-5u netns tgsb%-3d traffic %s\n", ifn, if_nametoindex(ifn), i,
+			       traffic_pid(i) ? "running" : "stopped");
+		}
 	}
-	if (tg_opts.json)
-		printf("]\n");
+	if (w)
+		jsonw_end_array(w);
 	else if (!n)
 		printf("no sandbox; 'tailgate sandbox up' makes one\n");
 	return 0;
 }
 
-static int parse_up(int argc, char **argv, struct sandbox_opts *o)
+static int run_sandbox(void *cfg, char **pos, int nr)
 {
-	static const struct option opts[] = {
-		{ "count", required_argument, NULL, 'c' },
-		{ "rate", required_argument, NULL, 'r' },
-		{ "lifetime", required_argument, NULL, 'l' },
-		{ 0 },
-	};
-	int c;
+	struct sandbox_opts *o = cfg;
 
-	while ((c = getopt_long(argc, argv, "c:r:l:", opts, NULL)) != -1) {
-		if (c == 'c')
-			o->count = atoi(optarg);
-		else if (c == 'r')
-			o->rate = atoi(optarg);
-		else if (c == 'l')
-			o->lifetime = atoi(optarg);
-		else
-			return -EINVAL;
+	if (geteuid()) {
+		pr_warn("sandbox: run as root (it creates namespaces and veth pairs)\n");
+		return -EPERM;
 	}
-	if (o->count < 1 || o->count > SANDBOX_MAX || o->rate < 1 || o->rate > 1000 ||
-	    o->lifetime < 1 || o->lifetime > 86400) {
-		fprintf(stderr, "sandbox up: --count 1..%d, --rate 1..1000 pps, --lifetime 1..86400 s\n",
-			SANDBOX_MAX);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-int do_sandbox(int argc, char **argv)
-{
-	struct sandbox_opts o = { SANDBOX_DEFAULT, 100, 3600 };
-
-	if (argc >= 2 && !strcmp(argv[1], "up")) {
-		if (geteuid()) {
-			pr_warn("sandbox: run as root (it creates namespaces and veth pairs)\n");
-			return -EPERM;
-		}
-		if (parse_up(argc - 1, argv + 1, &o))
-			return TG_ERR_USAGE;
-		return do_up(&o);
-	}
-	if (argc == 2 && !strcmp(argv[1], "down"))
+	if (!strcmp(pos[0], "up"))
+		return do_up(o);
+	if (!strcmp(pos[0], "down"))
 		return do_down();
-	if (argc == 2 && !strcmp(argv[1], "status"))
+	if (!strcmp(pos[0], "status"))
 		return do_show();
-	fprintf(stderr, "usage: tailgate sandbox up [--count N] [--rate PPS] [--lifetime SEC] | down | status\n");
+	pr_warn("sandbox: '%s': expected up, down or status\n", pos[0]);
 	return TG_ERR_USAGE;
 }
+
+static void sandbox_defaults(void *cfg)
+{
+	struct sandbox_opts *o = cfg;
+
+	o->count = SANDBOX_DEFAULT;
+	o->rate = 100;
+	o->lifetime = 3600;
+}
+
+static const struct opt sandbox_opts[] = {
+	OPTION_U64("count", 'c', struct sandbox_opts, count, "N", "interfaces tg0..tgN-1 (up)", 1, SANDBOX_MAX),
+	OPTION_U64("rate", 'r', struct sandbox_opts, rate, "PPS", "ping rate per interface (up)", 1, 1000),
+	OPTION_U64("lifetime", 'l', struct sandbox_opts, lifetime, "SEC", "seconds the traffic runs (up)", 1, 86400),
+	OPTION_END,
+};
+
+const struct tg_verb verb_sandbox = {
+	.def = { .name = "sandbox", .args = "up|down|status", .opts = sandbox_opts, .min_pos = 1,
+		 .max_pos = 1, .summary = "a demo fleet of veth interfaces with live traffic" },
+	.cfg_size = sizeof(struct sandbox_opts),
+	.defaults = sandbox_defaults,
+	.run = run_sandbox,
+};

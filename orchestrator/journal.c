@@ -10,10 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "files.h"
 #include "journal.h"
 #include "pins.h"
-#include "state.h"
+#include "sha256.h"
 
 #define JOURNAL_MAX_SIZE	(256u << 10)
 
@@ -33,6 +33,8 @@ static const char *const target_names[] = {
 	[RT_REVERTING] = "reverting",
 	[RT_REVERTED] = "reverted",
 	[RT_LOST] = "lost",
+	[RT_SPLIT] = "split",
+	[RT_DONE] = "done",
 };
 
 const char *journal__status_name(enum ro_status s)
@@ -42,7 +44,7 @@ const char *journal__status_name(enum ro_status s)
 
 const char *journal__target_state_name(enum ro_target_state s)
 {
-	return s <= RT_LOST ? target_names[s] : "?";
+	return s <= RT_DONE ? target_names[s] : "?";
 }
 
 static int name_index(const char *const *names, int n, const char *name)
@@ -71,6 +73,7 @@ static void put(char *buf, size_t len, size_t *off, const char *fmt, ...)
 
 int journal__format(const struct rollout *ro, char *buf, size_t len)
 {
+	char hex[2 * SHA256_LEN + 1];
 	size_t off = 0;
 	int i;
 
@@ -85,37 +88,73 @@ int journal__format(const struct rollout *ro, char *buf, size_t len)
 	    ro->step, ro->wave, ro->started, ro->ended);
 	put(buf, len, &off, "prev_gen %" PRIu64 "\nplan_path %s\nreason %s\n", ro->prev_gen,
 	    ro->plan_path, ro->reason);
+	sha256__hex(ro->plan_sha, hex);
+	put(buf, len, &off, "plan_sha256 %s\nweight %u\nseed %u\n", hex, ro->weight_bp, ro->seed);
 	if (ro->breach.gate[0])
 		put(buf, len, &off, "breach %s %s %.17g %.17g\n", ro->breach.gate,
 		    ro->breach.ifname[0] ? ro->breach.ifname : "-", ro->breach.value,
 		    ro->breach.threshold);
 	for (i = 0; i < ro->nr; i++)
-		put(buf, len, &off, "target %s %u %d %d %d %d %s\n", ro->t[i].ifname,
+		put(buf, len, &off, "target %s %u %d %d %d %d %s %" PRIu64 " %d\n", ro->t[i].ifname,
 		    ro->t[i].ifindex, ro->t[i].canary, ro->t[i].prev_bank, ro->t[i].new_bank,
-		    ro->t[i].created, journal__target_state_name(ro->t[i].state));
+		    ro->t[i].created, journal__target_state_name(ro->t[i].state),
+		    ro->t[i].prev_gen, ro->t[i].prev_fc);
 	put(buf, len, &off, "end\n");
 	return off < len ? (int)off : -E2BIG;
+}
+
+/* Every field is range-checked: a crafted journal must not steer anything. */
+static int num(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoll(s, &end, 10);
+	return errno || end == s || *end || *out < min || *out > max ? -EINVAL : 0;
+}
+
+static int unum(const char *s, uint64_t max, uint64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	*out = strtoull(s, &end, 10);
+	return errno || *end || *out > max ? -EINVAL : 0;
+}
+
+static bool bank_ok(int b, bool none_ok)
+{
+	return (b >= 0 && b < (int)TG_NR_BANKS) || (none_ok && b == -1);
 }
 
 static int parse_target(struct rollout *ro, const char *val)
 {
 	char name[IF_NAMESIZE], st[16];
+	unsigned long long prev = 0;
 	struct ro_target *t;
-	int canary, created, idx;
+	int canary, created, fc = 0, idx, n;
 
 	if (ro->nr >= PLAN_MAX_IFACES)
 		return -E2BIG;
 	t = &ro->t[ro->nr];
-	if (sscanf(val, "%15s %u %d %d %d %d %15s", name, &t->ifindex, &canary, &t->prev_bank,
-		   &t->new_bank, &created, st) != 7)
+	n = sscanf(val, "%15s %u %d %d %d %d %15s %llu %d", name, &t->ifindex, &canary,
+		   &t->prev_bank, &t->new_bank, &created, st, &prev, &fc);
+	if (n < 7 || (canary != 0 && canary != 1) || (created != 0 && created != 1) ||
+	    (fc != 0 && fc != 1) ||
+	    !bank_ok(t->prev_bank, true) || !bank_ok(t->new_bank, false) ||
+	    t->prev_bank == t->new_bank)
 		return -EINVAL;
-	idx = name_index(target_names, RT_LOST + 1, st);
+	idx = name_index(target_names, RT_DONE + 1, st);
 	if (idx < 0)
 		return -EINVAL;
 	snprintf(t->ifname, sizeof(t->ifname), "%s", name);
 	t->canary = canary;
 	t->created = created;
 	t->state = idx;
+	t->prev_gen = prev;
+	t->prev_fc = fc;
 	ro->nr++;
 	return 0;
 }
@@ -130,42 +169,74 @@ static int parse_breach(struct rollout *ro, const char *val)
 	return 0;
 }
 
+static int hex32(const char *s, uint8_t out[32])
+{
+	unsigned int v;
+	int i;
+
+	if (strlen(s) != 64)
+		return -EINVAL;
+	for (i = 0; i < 32; i++) {
+		if (sscanf(s + 2 * i, "%2x", &v) != 1)
+			return -EINVAL;
+		out[i] = v;
+	}
+	return 0;
+}
+
+static int copy(char *dst, size_t len, const char *v)
+{
+	return snprintf(dst, len, "%s", v) < (int)len ? 0 : -EINVAL;
+}
+
 static int parse_kv(struct rollout *ro, const char *key, const char *val)
 {
-	int idx;
+	uint64_t u;
+	int64_t n;
+	int idx, err;
 
 	if (!strcmp(key, "id"))
-		ro->id = strtoull(val, NULL, 10);
-	else if (!strcmp(key, "plan_name"))
-		snprintf(ro->plan_name, sizeof(ro->plan_name), "%s", val);
-	else if (!strcmp(key, "plan_path"))
-		snprintf(ro->plan_path, sizeof(ro->plan_path), "%s", val);
-	else if (!strcmp(key, "reason"))
-		snprintf(ro->reason, sizeof(ro->reason), "%s", val);
-	else if (!strcmp(key, "hook"))
+		return unum(val, UINT64_MAX, &ro->id);
+	if (!strcmp(key, "plan_name"))
+		return copy(ro->plan_name, sizeof(ro->plan_name), val);
+	if (!strcmp(key, "plan_path"))
+		return copy(ro->plan_path, sizeof(ro->plan_path), val);
+	if (!strcmp(key, "plan_sha256"))
+		return hex32(val, ro->plan_sha);
+	if (!strcmp(key, "reason"))
+		return copy(ro->reason, sizeof(ro->reason), val);
+	if (!strcmp(key, "hook"))
 		return plan__hook_from_name(val, &ro->hook);
-	else if (!strcmp(key, "status")) {
+	if (!strcmp(key, "status")) {
 		idx = name_index(status_names, RO_ABORTED + 1, val);
 		if (idx < 0)
 			return -EINVAL;
 		ro->status = idx;
-	} else if (!strcmp(key, "step"))
-		ro->step = atoi(val);
-	else if (!strcmp(key, "wave"))
-		ro->wave = atoi(val);
-	else if (!strcmp(key, "started"))
-		ro->started = strtoll(val, NULL, 10);
-	else if (!strcmp(key, "ended"))
-		ro->ended = strtoll(val, NULL, 10);
-	else if (!strcmp(key, "prev_gen"))
-		ro->prev_gen = strtoull(val, NULL, 10);
-	else if (!strcmp(key, "target"))
+		return 0;
+	}
+	if (!strcmp(key, "step") || !strcmp(key, "wave")) {
+		/* step may point one past the last step: the steps are used up */
+		err = num(val, 0, !strcmp(key, "step") ? PLAN_MAX_STEPS : 2 * PLAN_MAX_IFACES + 2, &n);
+		*(key[0] == 's' ? &ro->step : &ro->wave) = n;
+		return err;
+	}
+	if (!strcmp(key, "started") || !strcmp(key, "ended")) {
+		err = num(val, INT64_MIN, INT64_MAX, &n);
+		*(key[0] == 's' ? &ro->started : &ro->ended) = n;
+		return err;
+	}
+	if (!strcmp(key, "prev_gen"))
+		return unum(val, UINT64_MAX, &ro->prev_gen);
+	if (!strcmp(key, "weight") || !strcmp(key, "seed")) {
+		err = unum(val, key[0] == 'w' ? TG_WEIGHT_FULL : UINT32_MAX, &u);
+		*(key[0] == 'w' ? &ro->weight_bp : &ro->seed) = u;
+		return err;
+	}
+	if (!strcmp(key, "target"))
 		return parse_target(ro, val);
-	else if (!strcmp(key, "breach"))
+	if (!strcmp(key, "breach"))
 		return parse_breach(ro, val);
-	else
-		return -EINVAL;
-	return 0;
+	return -EINVAL;
 }
 
 int journal__parse(const char *buf, struct rollout *ro)
@@ -197,7 +268,7 @@ int journal__parse(const char *buf, struct rollout *ro)
 
 static int journal_path(char *buf, size_t len, const char *name)
 {
-	return state__path(buf, len, name);
+	return files__path(buf, len, name);
 }
 
 int journal__load(struct rollout *ro)
@@ -207,7 +278,7 @@ int journal__load(struct rollout *ro)
 
 	if (journal_path(path, sizeof(path), JOURNAL_FILE))
 		return -ENAMETOOLONG;
-	buf = pins__read_file(path, JOURNAL_MAX_SIZE, NULL);
+	buf = files__read(path, JOURNAL_MAX_SIZE, NULL);
 	if (!buf)
 		return -errno;
 	err = journal__parse(buf, ro);
@@ -222,110 +293,41 @@ int journal__save(const struct rollout *ro)
 
 	if (journal_path(path, sizeof(path), JOURNAL_FILE))
 		return -ENAMETOOLONG;
-	err = pins__mkdir_p(pins__state_dir(), 0700);
+	err = files__check_state_dir(true);
 	if (err)
 		return err;
 	buf = malloc(JOURNAL_MAX_SIZE);
 	if (!buf)
 		return -ENOMEM;
 	n = journal__format(ro, buf, JOURNAL_MAX_SIZE);
-	err = n < 0 ? n : pins__write_atomic(path, buf, n);
+	err = n < 0 ? n : files__write(path, buf, n);
 	free(buf);
 	return err;
 }
 
-/* One JSON object per line, appended and fsynced. */
-static int history_append(void (*emit)(FILE *, const void *), const void *arg)
+int journal__remove(void)
 {
 	char path[PATH_MAX];
-	FILE *f;
-	int fd, err = 0;
 
-	if (journal_path(path, sizeof(path), HISTORY_FILE))
-		return -ENAMETOOLONG;
-	err = pins__mkdir_p(pins__state_dir(), 0700);
-	if (err)
-		return err;
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -errno;
-	f = fdopen(fd, "a");
-	if (!f) {
-		close(fd);
-		return -errno;
-	}
-	emit(f, arg);
-	fputc('\n', f);
-	if (fflush(f) || fsync(fd))
-		err = -errno;
-	fclose(f);
-	return err;
-}
-
-static void emit_rollout(FILE *f, const void *arg)
-{
-	const struct rollout *ro = arg;
-	int i;
-
-	fprintf(f, "{\"type\":\"rollout\",\"id\":%" PRIu64 ",\"generation\":%" PRIu64
-		   ",\"previous_generation\":%" PRIu64 ",\"plan\":", ro->id, ro->id, ro->prev_gen);
-	cli__json_str(f, ro->plan_name);
-	fprintf(f, ",\"hook\":\"%s\",\"outcome\":\"%s\",\"started\":%" PRId64 ",\"ended\":%" PRId64
-		   ",\"reason\":", plan__hook_name(ro->hook), journal__status_name(ro->status),
-		ro->started, ro->ended);
-	cli__json_str(f, ro->reason);
-	if (ro->breach.gate[0]) {
-		fprintf(f, ",\"breach\":{\"gate\":");
-		cli__json_str(f, ro->breach.gate);
-		fprintf(f, ",\"ifname\":");
-		cli__json_str(f, ro->breach.ifname);
-		fprintf(f, ",\"value\":%.6g,\"threshold\":%.6g}", ro->breach.value,
-			ro->breach.threshold);
-	}
-	fprintf(f, ",\"interfaces\":[");
-	for (i = 0; i < ro->nr; i++) {
-		fprintf(f, "%s{\"ifname\":", i ? "," : "");
-		cli__json_str(f, ro->t[i].ifname);
-		fprintf(f, ",\"canary\":%s,\"state\":\"%s\"}", ro->t[i].canary ? "true" : "false",
-			journal__target_state_name(ro->t[i].state));
-	}
-	fprintf(f, "]}");
-}
-
-int journal__finish(const struct rollout *ro)
-{
-	char path[PATH_MAX];
-	int err;
-
-	err = history_append(emit_rollout, ro);
-	if (err)
-		return err;
 	if (journal_path(path, sizeof(path), JOURNAL_FILE))
 		return -ENAMETOOLONG;
-	if (unlink(path) && errno != ENOENT)
+	return files__remove(path);
+}
+
+int journal__move_aside(char *where, size_t len)
+{
+	char path[PATH_MAX], to[PATH_MAX];
+
+	if (journal_path(path, sizeof(path), JOURNAL_FILE) ||
+	    pins__path(to, sizeof(to), "%s.corrupt.%lld", path, (long long)time(NULL)))
+		return -ENAMETOOLONG;
+	if (rename(path, to))
 		return -errno;
+	snprintf(where, len, "%s", to);
 	return 0;
 }
 
-struct event {
-	const char *what;
-	const char *detail;
-};
-
-static void emit_event(FILE *f, const void *arg)
+bool journal__ended(const struct rollout *ro)
 {
-	const struct event *ev = arg;
-
-	fprintf(f, "{\"type\":\"event\",\"what\":");
-	cli__json_str(f, ev->what);
-	fprintf(f, ",\"time\":%lld,\"detail\":", (long long)time(NULL));
-	cli__json_str(f, ev->detail);
-	fprintf(f, "}");
-}
-
-int journal__event(const char *what, const char *detail)
-{
-	struct event ev = { what, detail };
-
-	return history_append(emit_event, &ev);
+	return ro->status == RO_PROMOTED || ro->status == RO_ROLLED_BACK || ro->status == RO_ABORTED;
 }

@@ -7,7 +7,7 @@
  * each target is either on its previous or on its new generation, and
  * `tailgate recover` settles which by reading slot 0 back.
  *
- * Finished rollouts move to the history (JSON lines, oldest first).
+ * Finished rollouts move to the history (history.c).
  */
 #ifndef __TG_JOURNAL_H
 #define __TG_JOURNAL_H
@@ -19,7 +19,6 @@
 #include "plan.h"
 
 #define JOURNAL_FILE	"rollout.journal"
-#define HISTORY_FILE	"history.jsonl"
 
 enum ro_status {
 	RO_RUNNING = 0,	/* a process is driving it (or crashed doing so) */
@@ -37,6 +36,10 @@ enum ro_target_state {
 	RT_REVERTING,	/* slot-0 write back may have happened */
 	RT_REVERTED,	/* back on the previous generation */
 	RT_LOST,	/* the interface went away (or was re-created) */
+	RT_SPLIT,	/* weighted canary: the splitting dispatcher sends the
+			 * rollout's weight of flows to the new generation (may
+			 * already be on when the journal says so) */
+	RT_DONE,	/* already ran this plan: not part of the rollout */
 };
 
 struct ro_target {
@@ -46,13 +49,16 @@ struct ro_target {
 	int prev_bank;		/* -1: none (slot 0 was empty) */
 	int new_bank;
 	bool created;		/* this rollout attached its dispatcher */
+	uint64_t prev_gen;	/* generation live before, 0 if none */
+	bool prev_fc;		/* its dispatcher was fail-closed */
 	enum ro_target_state state;
 };
 
 struct rollout {
 	uint64_t id;		/* = the generation it rolls out */
-	char plan_path[PLAN_MAX_PATH];
+	char plan_path[PLAN_MAX_PATH];	/* as given, for messages */
 	char plan_name[PLAN_MAX_NAME];
+	uint8_t plan_sha[32];		/* the captured plan the rollout runs */
 	enum plan_hook hook;
 	enum ro_status status;
 	int step;		/* index of the step to run next */
@@ -60,6 +66,8 @@ struct rollout {
 	int64_t started;	/* unix seconds */
 	int64_t ended;
 	uint64_t prev_gen;	/* generation live before, 0 if none */
+	uint32_t weight_bp;	/* weighted step in force: share of flows, 0 none */
+	uint32_t seed;		/* of the flow hash, per rollout */
 	char reason[512];	/* why it ended/paused, with numbers */
 	struct {
 		char gate[32];	/* the gate that failed, "" if none */
@@ -80,14 +88,14 @@ int journal__load(struct rollout *ro);
 /* Persist @ro atomically; call before the live write it announces. */
 int journal__save(const struct rollout *ro);
 
-/* Append @ro to the history and remove the journal: the rollout is over. */
-int journal__finish(const struct rollout *ro);
+/* Remove the journal: the rollout is over (and in the history). */
+int journal__remove(void);
 
-/*
- * Append one event that is not a rollout (a manual rollback, a detach,
- * a recover) to the history. @what is a short verb, @detail free text.
- */
-int journal__event(const char *what, const char *detail);
+/* Move an unreadable journal aside (rollout.journal.corrupt.<time>). */
+int journal__move_aside(char *where, size_t len);
+
+/* Is the rollout over (promoted, rolled back, aborted)? */
+bool journal__ended(const struct rollout *ro);
 
 /* Names for messages and the history. */
 const char *journal__status_name(enum ro_status s);

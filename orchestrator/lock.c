@@ -10,7 +10,8 @@
 #include "lock.h"
 #include "log.h"
 #include "pins.h"
-#include "state.h"
+#include "files.h"
+#include "tailgate.h"
 
 static int lock_fd = -1;
 
@@ -33,17 +34,26 @@ int lock__acquire(const char *verb)
 
 	if (lock_fd >= 0)
 		return 0;
-	err = pins__mkdir_p(pins__state_dir(), 0700);
-	if (err || state__path(path, sizeof(path), "lock"))
-		return err ?: -ENAMETOOLONG;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -errno;
+	err = files__check_state_dir(true);
+	if (err)
+		return err;
+	if (files__path(path, sizeof(path), "lock")) {
+		pr_warn("%s: the state directory path is too long: %s\n", verb, pins__state_dir());
+		return -ENAMETOOLONG;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+	if (fd < 0) {
+		err = -errno;
+		pr_warn("%s: cannot open the lock %s: %s%s\n", verb, path, strerror(-err),
+			err == -ELOOP ? " (it is a symlink: remove it)" :
+			err == -EROFS || err == -EACCES ? " (the state directory is not writable)" : "");
+		return err;
+	}
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
 		err = -errno;
 		if (err == -EWOULDBLOCK) {
 			report_holder(fd, verb);
-			err = -EBUSY;
+			err = TG_ERR_BUSY;
 		}
 		close(fd);
 		return err;

@@ -9,7 +9,7 @@
 
 /*
  * Take the lock for @verb, or fail at once naming the holder's pid.
- * @return 0 or negative errno (-EBUSY when held; message printed).
+ * @return 0, TG_ERR_BUSY when held, or negative errno (message printed).
  */
 int lock__acquire(const char *verb);
 

@@ -1,46 +1,32 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /* tailgate: safe, hot upgrades of XDP and tc program chains. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "log.h"
+#include "out.h"
 #include "tailgate.h"
 
-struct cmd {
-	const char *name;
-	int (*func)(int argc, char **argv);
-	const char *help;
+static const struct tg_verb *const verbs[] = {
+	&verb_plan, &verb_apply, &verb_status, &verb_stats, &verb_rollback, &verb_promote,
+	&verb_abort, &verb_history, &verb_recover, &verb_restore, &verb_save, &verb_detach,
+	&verb_sandbox, &verb_complete,
 };
 
-static const struct cmd cmds[] = {
-	{ "plan",     do_plan,     "PLAN              validate and preflight; changes nothing" },
-	{ "apply",    do_apply,    "PLAN              run the rollout" },
-	{ "status",   do_status,   "[--json]          generations, stages, slot ids, health" },
-	{ "stats",    do_stats,    "[--json]          per-stage counters and rates" },
-	{ "rollback", do_rollback, "IFACE... | --all  flip back to the previous generation" },
-	{ "promote",  do_promote,  "                  continue a paused rollout" },
-	{ "abort",    do_abort,    "                  roll back a paused rollout" },
-	{ "history",  do_history,  "                  generations and events, newest first" },
-	{ "recover",  do_recover,  "                  reconcile pins with the journal" },
-	{ "detach",   do_detach,   "IFACE... | --all  remove the dispatcher and its pins" },
-	{ "sandbox",  do_sandbox,  "up|down|status    demo fleet of veth interfaces" },
+#define NR_VERBS (sizeof(verbs) / sizeof(verbs[0]))
+
+static const struct verb_def top = {
+	.name = "",
+	.args = "VERB [ARGS]",
+	.summary = "safe, hot upgrades of XDP and tc programs on live interfaces",
+	.max_pos = -1,
+	.flags = OPTS_IN_ORDER | OPTS_NO_PRIVS,
 };
 
-static void usage(FILE *f)
-{
-	size_t i;
-
-	fprintf(f, "Usage: tailgate [-v...] [--json] VERB [ARGS]\n\nVerbs:\n");
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(f, "  %-9s %s\n", cmds[i].name, cmds[i].help);
-	fprintf(f, "\nExit codes: 0 done; 1 usage or plan error (nothing changed);\n"
-		   "2 preflight failed (nothing changed); 3 rolled back; 4 run 'tailgate recover'.\n");
-}
-
-/* The one place where outcomes become DESIGN.md's exit codes. */
-static int exit_code(int err)
+int tg__exit_code(int err)
 {
 	switch (err) {
 	case 0:
@@ -51,69 +37,93 @@ static int exit_code(int err)
 		return TG_EXIT_ROLLED_BACK;
 	case TG_ERR_INCONSISTENT:
 		return TG_EXIT_INCONSISTENT;
+	case TG_ERR_BUSY:
+		return TG_EXIT_BUSY;
 	default:
 		return TG_EXIT_ERROR;
 	}
 }
 
-static int parse_global(int argc, char **argv)
+static void toplevel(FILE *f)
 {
-	static const struct option opts[] = {
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "json",    no_argument, NULL, 'j' },
-		{ "yes",     no_argument, NULL, 'y' },
-		{ "help",    no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	int c;
+	const struct verb_def *defs[NR_VERBS];
+	size_t i, n = 0;
 
-	/* '+': stop at the verb; verbs parse their own options. */
-	while ((c = getopt_long(argc, argv, "+vjyh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'v':
-			tg_opts.verbose++;
-			break;
-		case 'j':
-			tg_opts.json = true;
-			break;
-		case 'y':
-			tg_opts.yes = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return 1;
-		default:
-			usage(stderr);
-			return -1;
-		}
+	for (i = 0; i < NR_VERBS; i++)
+		defs[n++] = &verbs[i]->def;
+	opts__toplevel(f, defs, n);
+	fprintf(f, "See tailgate(8) and tailgate-plan(5).\n");
+}
+
+static const struct tg_verb *find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NR_VERBS; i++)
+		if (!strcmp(verbs[i]->def.name, name))
+			return verbs[i];
+	return NULL;
+}
+
+/* A usage error: on stderr already; in --json, the document says it too. */
+static int usage_error(const char *verb)
+{
+	out__init(verb, tg_global.json, tg_global.quiet);
+	out__record(OUT_ERROR, "%s", tg_global.error[0] ? tg_global.error : "usage error");
+	return out__finish(TG_EXIT_ERROR);
+}
+
+static int run_verb(const struct tg_verb *v, int argc, char **argv)
+{
+	char **pos;
+	void *cfg;
+	int nr, err;
+
+	cfg = calloc(1, v->cfg_size ?: 1);
+	if (!cfg)
+		return TG_EXIT_ERROR;
+	if (v->defaults)
+		v->defaults(cfg);
+	err = opts__parse(&v->def, &tg_global, argc, argv, cfg, &pos, &nr);
+	if (err == OPTS_HELP || err == OPTS_VERSION) {
+		err == OPTS_HELP ? opts__usage(stdout, &v->def) : (void)printf("tailgate %s\n", TG_VERSION);
+		free(cfg);
+		return TG_EXIT_OK;
 	}
-	return 0;
+	if (err < 0) {
+		free(cfg);
+		return usage_error(v->def.name);
+	}
+	log__init(tg_global.verbose);
+	umask(077);
+	out__init(v->def.name, tg_global.json, tg_global.quiet);
+	err = tg__exit_code(v->run(cfg, pos, nr));
+	free(cfg);
+	return out__finish(err);
 }
 
 int main(int argc, char **argv)
 {
-	const char *verb;
-	size_t i;
-	int err;
+	const struct tg_verb *v;
+	char **pos;
+	int nr, err;
 
-	err = parse_global(argc, argv);
-	if (err)
-		return err > 0 ? TG_EXIT_OK : TG_EXIT_ERROR;
-	log__init(tg_opts.verbose);
-	if (optind >= argc) {
-		usage(stderr);
-		return TG_EXIT_ERROR;
+	err = opts__parse(&top, &tg_global, argc, argv, NULL, &pos, &nr);
+	if (err == OPTS_VERSION) {
+		printf("tailgate %s (datapath ABI %u)\n", TG_VERSION, TG_ABI_VERSION);
+		return TG_EXIT_OK;
 	}
-	verb = argv[optind];
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		if (strcmp(verb, cmds[i].name))
-			continue;
-		argc -= optind;
-		argv += optind;
-		/* Verbs see argv[0] = verb; 0 makes glibc's getopt start over. */
-		optind = 0;
-		return exit_code(cmds[i].func(argc, argv));
+	if (err == OPTS_HELP || (err == OPTS_OK && !nr && !tg_global.json)) {
+		toplevel(err == OPTS_HELP ? stdout : stderr);
+		return err == OPTS_HELP ? TG_EXIT_OK : TG_EXIT_ERROR;
 	}
-	fprintf(stderr, "tailgate: unknown verb '%s'; see 'tailgate --help'\n", verb);
-	return TG_EXIT_ERROR;
+	if (err < 0 || !nr)
+		return usage_error("tailgate");
+	v = find(pos[0]);
+	if (!v) {
+		fprintf(stderr, "tailgate: unknown verb '%s'; see 'tailgate --help'\n", pos[0]);
+		snprintf(tg_global.error, sizeof(tg_global.error), "unknown verb '%s'", pos[0]);
+		return usage_error("tailgate");
+	}
+	return run_verb(v, nr, pos);
 }

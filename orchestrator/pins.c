@@ -73,14 +73,46 @@ static void existing_ancestor(char *buf, size_t len)
 	}
 }
 
+/* Is this process in a mount namespace of its own (ip netns exec makes one)? */
+static bool private_mount_ns(void)
+{
+	struct stat self, init;
+
+	if (stat("/proc/self/ns/mnt", &self) || stat("/proc/1/ns/mnt", &init))
+		return false;
+	return self.st_ino != init.st_ino || self.st_dev != init.st_dev;
+}
+
+/* Is @path the same file system for pid 1 (which outlives us)? */
+static bool shared_with_init(const char *path)
+{
+	char there[PATH_MAX + 16];
+	struct stat a, b;
+
+	snprintf(there, sizeof(there), "/proc/1/root%s", path);
+	return !stat(path, &a) && !stat(there, &b) && a.st_dev == b.st_dev;
+}
+
+static int refuse_private(const char *what)
+{
+	pr_warn("this tailgate runs in a mount namespace of its own (ip netns exec?), where %s: pins made here die with the namespace and the datapath with them. Run tailgate in the host's mount namespace: 'nsenter --net=/run/netns/NAME tailgate ...' changes only the network namespace\n",
+		what);
+	return -EXDEV;
+}
+
 int pins__ensure_bpffs(void)
 {
 	char anc[PATH_MAX];
 	int err;
 
 	existing_ancestor(anc, sizeof(anc));
-	if (is_bpffs(anc))
+	if (is_bpffs(anc)) {
+		if (private_mount_ns() && !shared_with_init(anc))
+			return refuse_private("the bpffs under the pin root is not the host's");
 		return 0;
+	}
+	if (private_mount_ns())
+		return refuse_private("no bpffs is mounted under the pin root");
 	/* Never stack a bpffs on one: it would hide every pin below it. */
 	if (strncmp(pins__root(), PINS_BPFFS "/", strlen(PINS_BPFFS) + 1) || is_bpffs(PINS_BPFFS)) {
 		pr_warn("pin root %s is not on a bpffs; mount one there or set TAILGATE_PIN_ROOT under %s\n",

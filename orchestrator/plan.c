@@ -573,6 +573,22 @@ static void dir_of(const char *path, char *dir)
 		snprintf(dir, PLAN_MAX_PATH, "%.*s", (int)(slash - path), path);
 }
 
+int plan__read_file(const char *path, char **buf, size_t *len, char dir[PLAN_MAX_PATH],
+		    struct plan_error *err)
+{
+	int ret;
+
+	memset(err, 0, sizeof(*err));
+	if (!path || strlen(path) >= PLAN_MAX_PATH) {
+		set_err(err, "plan path missing or longer than %d bytes", PLAN_MAX_PATH - 1);
+		return -ENAMETOOLONG;
+	}
+	ret = read_plan(path, buf, len, err);
+	if (!ret)
+		dir_of(path, dir);
+	return ret;
+}
+
 struct plan *plan__parse_file(const char *path, struct plan_error *err)
 {
 	struct plan_error local = {};

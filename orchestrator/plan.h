@@ -147,6 +147,14 @@ struct plan_error {
 struct plan *plan__parse_file(const char *path, struct plan_error *err);
 
 /*
+ * Read the plan file at @path as plan__parse_file() does (regular file,
+ * no symlink, size limit) into a heap buffer, and its directory into @dir.
+ * @return 0 or negative errno with @err filled.
+ */
+int plan__read_file(const char *path, char **buf, size_t *len, char dir[PLAN_MAX_PATH],
+		    struct plan_error *err);
+
+/*
  * Parse a plan from memory (the fuzzer and unit tests use this). @name is
  * used in messages and @dir for relative object paths.
  * @return a new plan, or NULL with errno set and @err filled.

@@ -13,11 +13,16 @@ int rollout__count(const struct rollout *ro, enum ro_target_state state)
 	return n;
 }
 
+bool rollout__pending(enum ro_target_state st)
+{
+	return st == RT_PENDING || st == RT_SPLIT;
+}
+
 bool rollout__judges(const struct rollout *ro, const struct ro_action *a, int i)
 {
 	enum ro_target_state st = ro->t[i].state;
 
-	return st == RT_FLIPPED || (a->all_live && st == RT_LIVE);
+	return st == RT_FLIPPED || st == RT_SPLIT || (a->all_live && st == RT_LIVE);
 }
 
 void rollout__judged(struct rollout *ro)
@@ -36,7 +41,7 @@ static int pick_pending(const struct rollout *ro, struct ro_action *a, int max, 
 
 	a->n = 0;
 	for (i = 0; i < ro->nr && a->n < max; i++) {
-		if (ro->t[i].state != RT_PENDING || (canary_only && !ro->t[i].canary))
+		if (!rollout__pending(ro->t[i].state) || (canary_only && !ro->t[i].canary))
 			continue;
 		a->idx[a->n++] = i;
 	}
@@ -80,6 +85,15 @@ static bool step_action(struct rollout *ro, const struct plan_step *s, struct ro
 {
 	switch (s->kind) {
 	case PLAN_STEP_CANARY:
+		if (s->weight_bp && s->weight_bp < TG_WEIGHT_FULL) {
+			/* One split (or raise) of the canaries, then the next step. */
+			if (ro->wave || !pick_pending(ro, a, PLAN_MAX_IFACES, true))
+				return false;
+			ro->wave = 1;
+			a->kind = ACT_SPLIT;
+			a->weight_bp = s->weight_bp;
+			return true;
+		}
 		if (!pick_pending(ro, a, PLAN_MAX_IFACES, true))
 			return false;
 		a->kind = ACT_FLIP;

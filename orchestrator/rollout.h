@@ -4,9 +4,11 @@
  * what to do next. Pure logic (no kernel, no clock), so every transition
  * is unit-tested; the engine (engine.c) carries the actions out.
  *
- * Targets move PENDING -> FLIPPED (live, not yet judged) -> LIVE (judged
- * healthy, or no judgement asked). Analysis judges the FLIPPED targets
- * against the PENDING ones (still on the old generation: the baseline).
+ * Targets move PENDING -> (SPLIT: a weighted share of their flows) ->
+ * FLIPPED (live, not yet judged) -> LIVE (judged healthy, or no judgement
+ * asked). Analysis judges the SPLIT and FLIPPED targets against the old
+ * generation: on the same interface (a split's other flows) and on the
+ * PENDING interfaces.
  */
 #ifndef __TG_ROLLOUT_H
 #define __TG_ROLLOUT_H
@@ -19,6 +21,7 @@
 
 enum ro_action_kind {
 	ACT_FLIP,	/* flip targets idx[0..n) to the new generation */
+	ACT_SPLIT,	/* weighted canary: send weight_bp of idx[0..n)'s flows to it */
 	ACT_ANALYZE,	/* judge FLIPPED vs PENDING for duration_ms */
 	ACT_PAUSE,	/* stop; `promote` resumes, `abort` rolls back */
 	ACT_DONE,	/* every target live: promoted */
@@ -31,6 +34,7 @@ struct ro_action {
 	int idx[PLAN_MAX_IFACES];
 	uint64_t duration_ms;
 	uint64_t interval_ms;
+	uint32_t weight_bp;	/* ACT_SPLIT */
 	bool all_live;		/* ACT_ANALYZE: also re-judge LIVE targets */
 	const char *why;	/* ACT_PAUSE: reason */
 };
@@ -52,6 +56,9 @@ bool rollout__judges(const struct rollout *ro, const struct ro_action *a, int i)
 
 /* An analysis passed: its FLIPPED targets become LIVE. */
 void rollout__judged(struct rollout *ro);
+
+/* Still to flip: PENDING, or SPLIT (a share of its flows only). */
+bool rollout__pending(enum ro_target_state st);
 
 /* Count targets in @state. */
 int rollout__count(const struct rollout *ro, enum ro_target_state state);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * The two maps every tailgate program shares with its attach point. The
- * loader replaces them, before load, with the attach point's pinned maps
+ * The maps of an attach point, as its dispatchers see them. tailgate
+ * replaces them, before load, with the attach point's pinned maps
  * (bpf_map__reuse_fd), so the definitions here only fix their layout.
+ * Stages never include this: their wrapper (orchestrator/compose.c)
+ * counts into "stats" and tail-calls through "slots" for them.
  */
 #ifndef __TAILGATE_MAPS_H
 #define __TAILGATE_MAPS_H
@@ -10,6 +12,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include "tailgate_abi.h"
+#include "tailgate_codes.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PROG_ARRAY);
@@ -25,12 +28,17 @@ struct {
 	__type(value, struct tg_stats);
 } stats SEC(".maps");
 
-/* Return codes not in vmlinux.h (they are uapi macros, not BTF types). */
-#ifndef TC_ACT_OK
-#define TC_ACT_OK		0
-#define TC_ACT_SHOT		2
-#define TC_ACT_REDIRECT		7
-#endif
+/*
+ * The attach point's record of the datapath ABI it was built with
+ * (struct tg_ap_info), readable with stock bpftool. Declared here so the
+ * dispatcher's object creates it with BTF; no program reads it.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tg_ap_info);
+} info SEC(".maps");
 
 /*
  * Tail call whose key is a load-time constant.
@@ -90,53 +98,6 @@ static __always_inline void tg__count_verdict(struct tg_stats *s,
 	case TG_CONTINUE:
 		s->continued++;
 		break;
-	}
-}
-
-/*
- * A continue whose tail call returned (empty slot, or the kernel's tail-call
- * limit): undo "continued", count the miss and the fallback verdict.
- */
-static __always_inline enum tg_verdict tg__tail_missed(struct tg_stats *s,
-						       __u32 fail_closed)
-{
-	enum tg_verdict fb = fail_closed ? TG_DROP : TG_PASS;
-
-	if (s) {
-		s->continued--;
-		s->tail_miss++;
-	}
-	tg__count_verdict(s, fb);
-	return fb;
-}
-
-static __always_inline int tg__xdp_code(enum tg_verdict v)
-{
-	switch (v) {
-	case TG_DROP:
-		return XDP_DROP;
-	case TG_ABORTED:
-		return XDP_ABORTED;
-	case TG_TX:
-		return XDP_TX;
-	case TG_REDIRECT:
-		return XDP_REDIRECT;
-	default:
-		return XDP_PASS;
-	}
-}
-
-static __always_inline int tg__tc_code(enum tg_verdict v)
-{
-	switch (v) {
-	case TG_DROP:
-	case TG_ABORTED:
-		return TC_ACT_SHOT;
-	case TG_TX:
-	case TG_REDIRECT:
-		return TC_ACT_REDIRECT;
-	default:
-		return TC_ACT_OK;
 	}
 }
 

@@ -1,43 +1,53 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * The stage header: what a tailgate stage author includes.
- *
- * A stage is a body that looks at one packet and returns a verdict:
+ * The stage header: a convenience for stage authors, not a requirement.
+ * tailgate wraps every stage it loads (any XDP or tc program, compiled
+ * against this header or not): the wrapper counts the stage's verdict
+ * under its slot and hands the packet to the next stage. This header
+ * adds one source for both hooks and bounds-checked packet helpers:
  *
  *	static __always_inline enum tg_verdict my_body(struct tg_pkt *pkt)
  *	{
  *		if (bad(pkt))
- *			return TG_DROP;		// end with a verdict
+ *			return TG_DROP;		// leave the chain with a verdict
  *		return TG_CONTINUE;		// hand over to the next stage
  *	}
  *	TG_STAGE(my_stage, my_body)
  *
- * TG_STAGE() emits two programs from the one body: an XDP program named
- * my_stage and a tc program named my_stage_tc. Both count into the shared
- * "stats" map under the stage's own slot and tail-call the next stage
- * through the shared "slots" prog array. The loader sets the slots through
- * the const volatile variables below before load.
+ * TG_STAGE() emits an XDP program my_stage and a tc program my_stage_tc.
+ * TG_CONTINUE is a pass, which the default continue_on hands on.
+ *
+ * Only uapi headers and libbpf's bpf_helpers.h: it builds out of tree,
+ * without a vmlinux.h (define TG_USE_VMLINUX after including vmlinux.h to
+ * use that instead).
  */
 #ifndef __TAILGATE_STAGE_H
 #define __TAILGATE_STAGE_H
 
-#include "tailgate_maps.h"
+#ifndef __VMLINUX_H__
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/pkt_cls.h>
+#endif
+#include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 
-/*
- * Set by the loader before load, once per (interface, generation): the
- * verifier then sees every stats key and tail-call key as a constant, so
- * lookups are inlined and tail calls become direct jumps.
- */
-const volatile __u32 tg_self_slot = TG_SLOT_NONE;	/* own slot: stats key */
-const volatile __u32 tg_next_slot = TG_SLOT_NONE;	/* NONE: last stage */
-const volatile __u32 tg_fail_closed = 0;		/* verdict on a tail miss */
+#include "tailgate_abi.h"
+#include "tailgate_codes.h"
 
-/* Protocol constants that vmlinux.h cannot carry (uapi macros). */
+/* Protocol constants (uapi macros vmlinux.h cannot carry). */
 #define TG_ETH_P_IP	0x0800
 #define TG_ETH_P_IPV6	0x86DD
 #define TG_ETH_P_8021Q	0x8100
 #define TG_ETH_P_8021AD	0x88A8
+
+/* An 802.1Q/802.1ad tag (the kernel's struct vlan_hdr is not uapi). */
+struct tg_vlan_hdr {
+	__be16 tci;
+	__be16 encapsulated_proto;
+};
 
 /* One packet as a stage sees it, for XDP and tc alike. */
 struct tg_pkt {
@@ -61,8 +71,7 @@ static __always_inline __u32 tg_pkt_ifindex(const struct tg_pkt *pkt)
 }
 
 /* Bounds-checked pointer to @len bytes at @off, or NULL. */
-static __always_inline void *tg_pkt_ptr(const struct tg_pkt *pkt, __u32 off,
-					__u32 len)
+static __always_inline void *tg_pkt_ptr(const struct tg_pkt *pkt, __u32 off, __u32 len)
 {
 	void *p = pkt->data + off;
 
@@ -80,7 +89,7 @@ static __always_inline void *tg_pkt_ptr(const struct tg_pkt *pkt, __u32 off,
 static __always_inline __u16 tg_pkt_l3(const struct tg_pkt *pkt, __u32 *l3_off)
 {
 	struct ethhdr *eth = tg_pkt_ptr(pkt, 0, sizeof(*eth));
-	struct vlan_hdr *vh;
+	struct tg_vlan_hdr *vh;
 	__u16 proto;
 	int i;
 
@@ -95,30 +104,10 @@ static __always_inline __u16 tg_pkt_l3(const struct tg_pkt *pkt, __u32 *l3_off)
 		vh = tg_pkt_ptr(pkt, *l3_off, sizeof(*vh));
 		if (!vh)
 			return 0;
-		proto = bpf_ntohs(vh->h_vlan_encapsulated_proto);
+		proto = bpf_ntohs(vh->encapsulated_proto);
 		*l3_off += sizeof(*vh);
 	}
 	return proto;
-}
-
-static __always_inline enum tg_verdict tg__stage_run(void *ctx,
-						     struct tg_pkt *pkt,
-						     enum tg_verdict v)
-{
-	struct tg_stats *s = tg__stats(tg_self_slot);
-
-	if (s) {
-		s->packets++;
-		s->bytes += pkt->len;
-	}
-	/* Continuing from the last stage is the chain's natural end: pass. */
-	if (v == TG_CONTINUE && tg_next_slot == TG_SLOT_NONE)
-		v = TG_PASS;
-	tg__count_verdict(s, v);
-	if (v != TG_CONTINUE)
-		return v;
-	tg_tail_call_rodata(ctx, &slots, tg_next_slot);
-	return tg__tail_missed(s, tg_fail_closed);
 }
 
 #define TG_STAGE(name, body)							\
@@ -132,7 +121,7 @@ static __always_inline enum tg_verdict tg__stage_run(void *ctx,
 			.is_xdp = 1,						\
 		};								\
 		pkt.len = pkt.data_end - pkt.data;				\
-		return tg__xdp_code(tg__stage_run(ctx, &pkt, body(&pkt)));	\
+		return tg__xdp_code(body(&pkt));				\
 	}									\
 	SEC("tc")								\
 	int name##_tc(struct __sk_buff *skb)					\
@@ -143,7 +132,7 @@ static __always_inline enum tg_verdict tg__stage_run(void *ctx,
 			.len = skb->len,					\
 			.ctx = skb,						\
 		};								\
-		enum tg_verdict v = tg__stage_run(skb, &pkt, body(&pkt));	\
+		enum tg_verdict v = body(&pkt);					\
 									\
 		/* tc has no TX code: bounce out of the device it came on. */	\
 		if (v == TG_TX)							\

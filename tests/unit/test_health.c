@@ -24,7 +24,7 @@ static const struct plan_gates gates = {
 static struct health_sample smp(uint64_t packets, uint64_t drop, uint64_t aborted,
 				uint64_t tail_miss)
 {
-	struct health_sample s = { packets, drop, aborted, tail_miss };
+	struct health_sample s = { packets, drop, aborted, tail_miss, { 0 } };
 
 	return s;
 }

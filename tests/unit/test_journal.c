@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "history.h"
 #include "journal.h"
 #include "plan.h"
 #include "rollout.h"
@@ -53,7 +54,8 @@ static void fill(struct rollout *ro, int nr)
 		ro->t[i].ifindex = 4000000000u - i;
 		ro->t[i].canary = i < 2;
 		ro->t[i].prev_bank = i % 3 - 1;	/* -1, 0, 1 */
-		ro->t[i].new_bank = i % 2;
+		/* A generation never goes into the bank it replaces. */
+		ro->t[i].new_bank = ro->t[i].prev_bank == 0 ? 1 : 0;
 		ro->t[i].created = i % 2;
 		ro->t[i].state = i % (RT_LOST + 1);
 	}
@@ -185,7 +187,9 @@ static void test_names(void **state)
 	assert_string_equal(journal__target_state_name(RT_REVERTING), "reverting");
 	assert_string_equal(journal__target_state_name(RT_REVERTED), "reverted");
 	assert_string_equal(journal__target_state_name(RT_LOST), "lost");
-	assert_string_equal(journal__target_state_name(RT_LOST + 1), "?");
+	assert_string_equal(journal__target_state_name(RT_SPLIT), "split");
+	assert_string_equal(journal__target_state_name(RT_DONE), "done");
+	assert_string_equal(journal__target_state_name(RT_DONE + 1), "?");
 }
 
 /* A crash mid-write: every strict prefix of a journal is refused. */
@@ -664,6 +668,12 @@ static void test_load_oversized(void **state)
 	free(text);
 }
 
+/* A rollout ends as the runner ends it: into the history, journal gone. */
+static int finish_rollout(const struct rollout *ro)
+{
+	return history__rollout(ro) ?: journal__remove();
+}
+
 static void test_finish_appends_history(void **state)
 {
 	struct dir *d = *state;
@@ -677,7 +687,7 @@ static void test_finish_appends_history(void **state)
 	d->a->t[1].state = RT_LIVE;
 	d->a->t[2].state = RT_LIVE;
 	assert_int_equal(journal__save(d->a), 0);
-	assert_int_equal(journal__finish(d->a), 0);
+	assert_int_equal(finish_rollout(d->a), 0);
 	assert_false(exists(d, JOURNAL_FILE));
 	assert_int_equal(journal__load(d->b), -ENOENT);
 	assert_int_equal(history_lines(d, &text), 1);
@@ -699,7 +709,7 @@ static void test_finish_appends_history(void **state)
 	d->a->t[1].state = RT_REVERTED;
 	snprintf(d->a->reason, sizeof(d->a->reason), "exec \"probe.sh tg1\" said \\no\\\t(tab)");
 	assert_int_equal(journal__save(d->a), 0);
-	assert_int_equal(journal__finish(d->a), 0);
+	assert_int_equal(finish_rollout(d->a), 0);
 	assert_false(exists(d, JOURNAL_FILE));
 	assert_int_equal(history_lines(d, &text), 2);
 	second = strchr(text, '\n') + 1;
@@ -721,7 +731,7 @@ static void test_finish_without_journal(void **state)
 
 	fill(d->a, 1);
 	d->a->status = RO_ABORTED;
-	assert_int_equal(journal__finish(d->a), 0);
+	assert_int_equal(finish_rollout(d->a), 0);
 	assert_int_equal(history_lines(d, &text), 1);
 	assert_non_null(strstr(text, "\"outcome\":\"aborted\""));
 	free(text);
@@ -732,14 +742,14 @@ static void test_event(void **state)
 	struct dir *d = *state;
 	char *text, *third;
 
-	assert_int_equal(journal__event("rollback", "tg0/xdp: back to generation 4"), 0);
-	assert_int_equal(journal__event("detach", "tg1/\"tc-ingress\"\n"), 0);
+	assert_int_equal(history__event("rollback", "tg0/xdp: back to generation 4"), 0);
+	assert_int_equal(history__event("detach", "tg1/\"tc-ingress\"\n"), 0);
 	fill(d->a, 1);
-	assert_int_equal(journal__finish(d->a), 0);
+	assert_int_equal(finish_rollout(d->a), 0);
 	assert_int_equal(history_lines(d, &text), 3);
 	assert_true(!strncmp(text, "{\"type\":\"event\",\"what\":\"rollback\",\"time\":", 40));
 	assert_non_null(strstr(text, "\"detail\":\"tg0/xdp: back to generation 4\"}\n"));
-	assert_non_null(strstr(text, "\"detail\":\"tg1/\\\"tc-ingress\\\"\\u000a\"}\n"));
+	assert_non_null(strstr(text, "\"detail\":\"tg1/\\\"tc-ingress\\\"\\n\"}\n"));
 	/* events and rollouts share the file, in the order they happened */
 	third = strchr(strchr(text, '\n') + 1, '\n') + 1;
 	assert_true(!strncmp(third, "{\"type\":\"rollout\",", 18));
@@ -765,8 +775,10 @@ static void test_pause_resume_through_journal(void **state)
 	plan->steps[2].batch = 2;
 	memset(d->a, 0, sizeof(*d->a));
 	d->a->nr = 3;
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 3; i++) {
 		snprintf(d->a->t[i].ifname, IF_NAMESIZE, "tg%d", i);
+		d->a->t[i].prev_bank = -1;	/* first installs: bank A is new */
+	}
 	d->a->t[0].canary = true;
 
 	rollout__next(d->a, plan, &a);

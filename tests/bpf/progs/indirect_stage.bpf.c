@@ -24,7 +24,12 @@ static __always_inline enum tg_verdict indirect_run(void *ctx, __u32 len)
 		s->continued++;
 	}
 	bpf_tail_call(ctx, &slots, tg_next_key);
-	return tg__tail_missed(s, 0);
+	if (s) {
+		s->continued--;
+		s->tail_miss++;
+		s->pass++;
+	}
+	return TG_PASS;
 }
 
 SEC("xdp")

@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compose.h"
+#include "insn.h"
+
+/* Return codes (uapi enums vmlinux.h would carry; linux/pkt_cls.h has them). */
+#define XDP_CODE_ABORTED	0
+#define XDP_CODE_DROP		1
+#define XDP_CODE_PASS		2
+#define XDP_CODE_TX		3
+#define XDP_CODE_REDIRECT	4
+#define TC_CODE_OK		0
+#define TC_CODE_SHOT		2
+#define TC_CODE_STOLEN		4
+#define TC_CODE_QUEUED		5
+#define TC_CODE_REDIRECT	7
+#define TC_CODE_TRAP		8
+
+/* Registers the generated main keeps across calls (callee-saved). */
+#define R_CTX		BPF_REG_6
+#define R_VERDICT	BPF_REG_7
+#define R_LEN		BPF_REG_8
+#define R_STATS		BPF_REG_9
+#define KEY_OFF		(-4)	/* the stats key on main's stack */
+
+#define STAT_OFF(f)	((__s16)offsetof(struct tg_stats, f))
+
+enum tg_verdict compose__verdict(bool xdp, int code)
+{
+	if (xdp) {
+		switch (code) {
+		case XDP_CODE_PASS:
+			return TG_PASS;
+		case XDP_CODE_DROP:
+			return TG_DROP;
+		case XDP_CODE_TX:
+			return TG_TX;
+		case XDP_CODE_REDIRECT:
+			return TG_REDIRECT;
+		default:
+			/* XDP_ABORTED, and codes the kernel treats as invalid */
+			return TG_ABORTED;
+		}
+	}
+	switch (code) {
+	case TC_CODE_SHOT:
+	case TC_CODE_STOLEN:
+	case TC_CODE_QUEUED:
+	case TC_CODE_TRAP:
+		return TG_DROP;
+	case TC_CODE_REDIRECT:
+		return TG_REDIRECT;
+	default:
+		/* TC_ACT_OK, UNSPEC (tcx: next), PIPE, RECLASSIFY, REPEAT */
+		return TG_PASS;
+	}
+}
+
+static int pass_code(const struct compose_opts *o)
+{
+	return o->xdp ? XDP_CODE_PASS : TC_CODE_OK;
+}
+
+static int drop_code(const struct compose_opts *o)
+{
+	return o->xdp ? XDP_CODE_DROP : TC_CODE_SHOT;
+}
+
+static __s16 verdict_off(enum tg_verdict v)
+{
+	switch (v) {
+	case TG_DROP:
+		return STAT_OFF(drop);
+	case TG_ABORTED:
+		return STAT_OFF(aborted);
+	case TG_TX:
+		return STAT_OFF(tx);
+	case TG_REDIRECT:
+		return STAT_OFF(redirect);
+	default:
+		return STAT_OFF(pass);
+	}
+}
+
+/* R_STATS->field += @delta (per-CPU value: a plain add is exact). */
+static void count(struct insn_buf *b, __s16 off, __s32 delta)
+{
+	insn__emit(b, I_LDX_DW(BPF_REG_1, R_STATS, off));
+	insn__emit(b, I_ADD64_IMM(BPF_REG_1, delta));
+	insn__emit(b, I_STX_DW(R_STATS, BPF_REG_1, off));
+}
+
+/* Bytes of the packet as the stage gets it. */
+static void load_len(struct insn_buf *b, const struct compose_opts *o)
+{
+	if (o->xdp) {
+		/* struct xdp_md: data at 0, data_end at 4 */
+		insn__emit(b, I_LDX_W(R_LEN, R_CTX, 4));
+		insn__emit(b, I_LDX_W(BPF_REG_2, R_CTX, 0));
+		insn__emit(b, I_SUB64_REG(R_LEN, BPF_REG_2));
+	} else {
+		/* struct __sk_buff: len at 0 */
+		insn__emit(b, I_LDX_W(R_LEN, R_CTX, 0));
+	}
+}
+
+/* R_STATS = stats[@slot], or NULL: then jump to @uncounted. */
+static void lookup_stats(struct insn_buf *b, const struct compose_opts *o, __u32 slot,
+			 int uncounted)
+{
+	insn__emit(b, I_ST_W(BPF_REG_10, KEY_OFF, slot));
+	insn__emit(b, I_MOV64_REG(BPF_REG_2, BPF_REG_10));
+	insn__emit(b, I_ADD64_IMM(BPF_REG_2, KEY_OFF));
+	insn__ld_map_fd(b, BPF_REG_1, o->stats_fd);
+	insn__emit(b, I_CALL_HELPER(BPF_FUNC_map_lookup_elem));
+	insn__emit(b, I_MOV64_REG(R_STATS, BPF_REG_0));
+	insn__jmp_imm(b, BPF_JEQ, BPF_REG_0, 0, uncounted);
+	count(b, STAT_OFF(packets), 1);
+	insn__emit(b, I_LDX_DW(BPF_REG_1, R_STATS, STAT_OFF(bytes)));
+	insn__emit(b, I_ADD64_REG(BPF_REG_1, R_LEN));
+	insn__emit(b, I_STX_DW(R_STATS, BPF_REG_1, STAT_OFF(bytes)));
+}
+
+/* if (w7 == @code) goto @label; 32-bit compare: programs return int. */
+static void jeq32(struct insn_buf *b, int code, int label)
+{
+	insn__jmp_imm(b, BPF_JEQ, R_VERDICT, code, label);
+	if (!b->err)
+		b->insns[b->cnt - 1].code = BPF_JMP32 | BPF_JEQ | BPF_K;
+}
+
+/*
+ * Jump to the label of the verdict class of R_VERDICT. XDP codes map one
+ * to one (anything else is aborted); tc codes fold into drop, redirect,
+ * or pass for the rest.
+ */
+static void classify(struct insn_buf *b, const struct compose_opts *o,
+		     const int label[TG_NR_VERDICTS])
+{
+	if (o->xdp) {
+		jeq32(b, XDP_CODE_PASS, label[TG_PASS]);
+		jeq32(b, XDP_CODE_DROP, label[TG_DROP]);
+		jeq32(b, XDP_CODE_TX, label[TG_TX]);
+		jeq32(b, XDP_CODE_REDIRECT, label[TG_REDIRECT]);
+		insn__ja(b, label[TG_ABORTED]);
+		return;
+	}
+	jeq32(b, TC_CODE_SHOT, label[TG_DROP]);
+	jeq32(b, TC_CODE_REDIRECT, label[TG_REDIRECT]);
+	jeq32(b, TC_CODE_STOLEN, label[TG_DROP]);
+	jeq32(b, TC_CODE_QUEUED, label[TG_DROP]);
+	jeq32(b, TC_CODE_TRAP, label[TG_DROP]);
+	insn__ja(b, label[TG_PASS]);
+}
+
+static bool goes_on(const struct compose_stage *s, enum tg_verdict v)
+{
+	return s->shadow || (s->continue_on & TG_VERDICT_BIT(v));
+}
+
+/* Leave the chain with the stage's own return code. */
+static void exit_verdict(struct insn_buf *b)
+{
+	insn__emit(b, I_MOV64_REG(BPF_REG_0, R_VERDICT));
+	insn__emit(b, I_EXIT());
+}
+
+/*
+ * A verdict that goes on past the last stage is the chain's pass. A pass
+ * keeps the stage's own code (tc's TC_ACT_UNSPEC is not TC_ACT_OK).
+ */
+static void exit_chain_pass(struct insn_buf *b, const struct compose_opts *o, enum tg_verdict v)
+{
+	if (v == TG_PASS)
+		return exit_verdict(b);
+	insn__emit(b, I_MOV64_IMM(BPF_REG_0, pass_code(o)));
+	insn__emit(b, I_EXIT());
+}
+
+/*
+ * The verdict labels of one stage: count the class (when @counted), then
+ * either leave, or jump to @next (the hand-over; -1: none, this is the last
+ * stage).
+ */
+static void verdict_tails(struct insn_buf *b, const struct compose_opts *o,
+			  const struct compose_stage *s, const int label[TG_NR_VERDICTS],
+			  bool counted, int next)
+{
+	enum tg_verdict v;
+
+	for (v = TG_PASS; v < TG_NR_VERDICTS; v++) {
+		insn__place(b, label[v]);
+		if (counted)
+			count(b, verdict_off(v), 1);
+		if (!goes_on(s, v))
+			exit_verdict(b);
+		else if (next < 0)
+			exit_chain_pass(b, o, v);
+		else
+			insn__ja(b, next);
+	}
+}
+
+static void new_labels(struct insn_buf *b, int label[TG_NR_VERDICTS])
+{
+	int v;
+
+	for (v = 0; v < TG_NR_VERDICTS; v++)
+		label[v] = insn__new_label(b);
+}
+
+/*
+ * Run stage @s (its code at @entry) and sort out its verdict. @on_counted
+ * and @on_uncounted are where a verdict that goes on continues, with and
+ * without R_STATS (-1: last stage).
+ */
+static void run_stage(struct insn_buf *b, const struct compose_opts *o,
+		      const struct compose_stage *s, int entry, int on_counted, int on_uncounted)
+{
+	int counted[TG_NR_VERDICTS], bare[TG_NR_VERDICTS], uncounted;
+
+	new_labels(b, counted);
+	new_labels(b, bare);
+	uncounted = insn__new_label(b);
+	load_len(b, o);
+	insn__emit(b, I_MOV64_REG(BPF_REG_1, R_CTX));
+	insn__call_label(b, entry);
+	insn__emit(b, I_MOV64_REG(R_VERDICT, BPF_REG_0));
+	lookup_stats(b, o, s->slot, uncounted);
+	classify(b, o, counted);
+	verdict_tails(b, o, s, counted, true, on_counted);
+	/* stats[] cannot miss for a key below max_entries; the verifier
+	 * still wants the NULL path, and it must not change the verdict. */
+	insn__place(b, uncounted);
+	classify(b, o, bare);
+	verdict_tails(b, o, s, bare, false, on_uncounted);
+}
+
+static void append_stage(struct insn_buf *b, struct compose_prog *out, const struct compose_stage *s,
+			 int entry)
+{
+	insn__place(b, entry);
+	out->stage_off[out->nr] = b->cnt;
+	out->stage_cnt[out->nr] = s->cnt;
+	out->nr++;
+	insn__append(b, s->insns, s->cnt);
+}
+
+static int finish(struct insn_buf *b, struct compose_prog *out)
+{
+	int err = insn__finish(b);
+
+	if (err) {
+		insn__free(b);
+		memset(out, 0, sizeof(*out));
+		return err;
+	}
+	out->insns = b->insns;
+	out->cnt = b->cnt;
+	return 0;
+}
+
+static int check_stage(const struct compose_stage *s)
+{
+	return s->insns && s->cnt && s->slot < TG_NR_SLOTS ? 0 : -EINVAL;
+}
+
+int compose__chained(const struct compose_opts *o, const struct compose_stage *s,
+		     __u32 next_slot, struct compose_prog *out)
+{
+	int entry, cont, cont_bare, last = next_slot == TG_SLOT_NONE;
+	struct insn_buf b;
+
+	memset(out, 0, sizeof(*out));
+	if (check_stage(s) || (!last && next_slot >= TG_NR_SLOTS))
+		return -EINVAL;
+	insn__init(&b);
+	entry = insn__new_label(&b);
+	cont = insn__new_label(&b);
+	cont_bare = insn__new_label(&b);
+	insn__emit(&b, I_MOV64_REG(R_CTX, BPF_REG_1));
+	run_stage(&b, o, s, entry, last ? -1 : cont, last ? -1 : cont_bare);
+	if (!last) {
+		/* The hand-over: count it, tail-call with a constant key. */
+		insn__place(&b, cont);
+		count(&b, STAT_OFF(continued), 1);
+		insn__emit(&b, I_MOV64_REG(BPF_REG_1, R_CTX));
+		insn__ld_map_fd(&b, BPF_REG_2, o->slots_fd);
+		insn__emit(&b, I_MOV64_IMM(BPF_REG_3, next_slot));
+		insn__emit(&b, I_CALL_HELPER(BPF_FUNC_tail_call));
+		/* Only reached when the slot is empty (or the kernel's limit). */
+		count(&b, STAT_OFF(continued), -1);
+		count(&b, STAT_OFF(tail_miss), 1);
+		insn__emit(&b, I_MOV64_IMM(BPF_REG_0, o->fail_closed ? drop_code(o) : pass_code(o)));
+		insn__emit(&b, I_EXIT());
+		insn__place(&b, cont_bare);
+		insn__emit(&b, I_MOV64_REG(BPF_REG_1, R_CTX));
+		insn__ld_map_fd(&b, BPF_REG_2, o->slots_fd);
+		insn__emit(&b, I_MOV64_IMM(BPF_REG_3, next_slot));
+		insn__emit(&b, I_CALL_HELPER(BPF_FUNC_tail_call));
+		insn__emit(&b, I_MOV64_IMM(BPF_REG_0, o->fail_closed ? drop_code(o) : pass_code(o)));
+		insn__emit(&b, I_EXIT());
+	}
+	append_stage(&b, out, s, entry);
+	return finish(&b, out);
+}
+
+int compose__fused(const struct compose_opts *o, const struct compose_stage *s, int n,
+		   struct compose_prog *out)
+{
+	int entry[TG_MAX_STAGES], next[TG_MAX_STAGES], next_bare[TG_MAX_STAGES];
+	struct insn_buf b;
+	int i;
+
+	memset(out, 0, sizeof(*out));
+	if (n < 1 || n > TG_MAX_STAGES)
+		return -EINVAL;
+	for (i = 0; i < n; i++)
+		if (check_stage(&s[i]))
+			return -EINVAL;
+	insn__init(&b);
+	for (i = 0; i < n; i++) {
+		entry[i] = insn__new_label(&b);
+		next[i] = insn__new_label(&b);
+		next_bare[i] = insn__new_label(&b);
+	}
+	insn__emit(&b, I_MOV64_REG(R_CTX, BPF_REG_1));
+	for (i = 0; i < n; i++) {
+		bool last = i == n - 1;
+
+		run_stage(&b, o, &s[i], entry[i], last ? -1 : next[i], last ? -1 : next_bare[i]);
+		if (last)
+			break;
+		/* Handed on: counted as such, then the next stage runs. */
+		insn__place(&b, next[i]);
+		count(&b, STAT_OFF(continued), 1);
+		insn__place(&b, next_bare[i]);
+	}
+	for (i = 0; i < n; i++)
+		append_stage(&b, out, &s[i], entry[i]);
+	return finish(&b, out);
+}
+
+void compose__free(struct compose_prog *p)
+{
+	if (!p)
+		return;
+	free(p->insns);
+	memset(p, 0, sizeof(*p));
+}
+
+int compose__origin(const struct compose_prog *p, size_t idx, size_t *stage_insn)
+{
+	int i;
+
+	for (i = 0; i < p->nr; i++) {
+		if (idx >= p->stage_off[i] && idx < p->stage_off[i] + p->stage_cnt[i]) {
+			*stage_insn = idx - p->stage_off[i];
+			return i;
+		}
+	}
+	return -1;
+}

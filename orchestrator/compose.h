@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Wrapping stages at load: any XDP or tc program becomes a tailgate stage
+ * without a change to its source, and a whole generation can become one
+ * program.
+ *
+ * The stage's relocated instructions (map fds already in place) are kept
+ * as they are and called as a BPF-to-BPF subprogram from a small main that
+ * tailgate generates:
+ *
+ *	main:	r6 = ctx; r8 = packet length
+ *		r0 = call stage(ctx)		// the program, untouched
+ *		r7 = r0				// its verdict, as returned
+ *		s = stats[SELF]			// per-CPU, constant key
+ *		s->packets++, s->bytes += r8, s->VERDICT++
+ *		if VERDICT in continue_on:	// shadow: every verdict
+ *			s->continued++
+ *			tail call slots[NEXT]	// constant key: direct jump
+ *			s->continued--, s->tail_miss++; return fallback
+ *		return r7
+ *
+ * Fused, the same main calls every stage of the generation in turn and
+ * goes on to the next stage where a chained wrapper would tail-call.
+ * The ctx stays in callee-saved r6 across the call, so the stage sees
+ * exactly the context the kernel gave. Why not freplace: this kernel
+ * refuses it (and fentry), and it needs BTF; a subprogram call needs
+ * neither, costs about a nanosecond, and keeps slot 0 a single write.
+ */
+#ifndef __TG_COMPOSE_H
+#define __TG_COMPOSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <linux/bpf.h>
+
+#include "../bpf/include/tailgate_abi.h"
+
+struct compose_stage {
+	const struct bpf_insn *insns;	/* relocated program, subprograms appended */
+	size_t cnt;
+	__u32 slot;			/* its own slot: the stats key */
+	__u32 continue_on;		/* TG_VERDICT_BIT()s handed to the next stage */
+	bool shadow;			/* every verdict goes on, counted as decided */
+};
+
+struct compose_opts {
+	bool xdp;			/* else tc (SCHED_CLS) */
+	int stats_fd;
+	int slots_fd;
+	bool fail_closed;		/* verdict of a missed tail call: drop */
+};
+
+struct compose_prog {
+	struct bpf_insn *insns;
+	size_t cnt;
+	int nr;				/* stages in it */
+	size_t stage_off[TG_MAX_STAGES];	/* first insn of each stage */
+	size_t stage_cnt[TG_MAX_STAGES];
+};
+
+/*
+ * One stage, chained: it tail-calls @next_slot (TG_SLOT_NONE: it is the
+ * last stage, and a verdict that would go on is the chain's pass).
+ * @return 0 or negative errno.
+ */
+int compose__chained(const struct compose_opts *o, const struct compose_stage *s,
+		     __u32 next_slot, struct compose_prog *out);
+
+/* @n stages in chain order as one program. @return 0 or negative errno. */
+int compose__fused(const struct compose_opts *o, const struct compose_stage *s, int n,
+		   struct compose_prog *out);
+
+void compose__free(struct compose_prog *p);
+
+/*
+ * Where instruction @idx of a composed program came from: the stage index
+ * with *@stage_insn its instruction in the stage's own program, or -1 for
+ * tailgate's wrapper code.
+ */
+int compose__origin(const struct compose_prog *p, size_t idx, size_t *stage_insn);
+
+/* Verdict class of a program's return code (XDP_* or TC_ACT_*). */
+enum tg_verdict compose__verdict(bool xdp, int code);
+
+/* Frame the wrapper's main adds below the stage: bytes, as the verifier rounds it. */
+#define COMPOSE_MAIN_STACK	32
+
+#endif /* __TG_COMPOSE_H */

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "disp.h"
+#include "dispatcher.skel.h"
+#include "split.skel.h"
+
+static int dup_fd(int fd)
+{
+	int d = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+
+	return d < 0 ? -errno : d;
+}
+
+static int reuse(struct bpf_map *m, int fd)
+{
+	return fd >= 0 && bpf_map__reuse_fd(m, fd) ? -errno : 0;
+}
+
+/* Hand the caller its own fds of what the skeleton made or reused. */
+static int take(struct bpf_program *p, struct bpf_map *slots, struct bpf_map *stats,
+		struct bpf_map *info, struct bpf_map *split, int *prog_fd, struct disp_maps *made)
+{
+	struct disp_maps m = { -1, -1, -1, -1 };
+
+	*prog_fd = dup_fd(bpf_program__fd(p));
+	if (*prog_fd < 0)
+		return *prog_fd;
+	if (!made)
+		return 0;
+	m.slots_fd = dup_fd(bpf_map__fd(slots));
+	m.stats_fd = dup_fd(bpf_map__fd(stats));
+	m.info_fd = dup_fd(bpf_map__fd(info));
+	if (split)
+		m.split_fd = dup_fd(bpf_map__fd(split));
+	if (m.slots_fd < 0 || m.stats_fd < 0 || m.info_fd < 0 || (split && m.split_fd < 0)) {
+		close(*prog_fd);
+		for (int *f = &m.slots_fd; f <= &m.split_fd; f++)
+			if (*f >= 0)
+				close(*f);
+		return -EMFILE;
+	}
+	*made = m;
+	return 0;
+}
+
+static int load_plain(enum plan_hook hook, const struct disp_state *want,
+		      const struct disp_maps *r, int *prog_fd, struct disp_maps *made)
+{
+	bool xdp = hook == PLAN_HOOK_XDP;
+	struct dispatcher *skel = dispatcher__open();
+	int err;
+
+	if (!skel)
+		return -errno;
+	/* Per-load setting: the verdict of an empty slot 0. */
+	skel->rodata->tg_fail_closed = want->fail_closed;
+	bpf_program__set_autoload(skel->progs.tg_dispatch_xdp, xdp);
+	bpf_program__set_autoload(skel->progs.tg_dispatch_tc, !xdp);
+	err = reuse(skel->maps.slots, r->slots_fd) ?: reuse(skel->maps.stats, r->stats_fd) ?:
+	      reuse(skel->maps.info, r->info_fd) ?: dispatcher__load(skel);
+	if (!err)
+		err = take(xdp ? skel->progs.tg_dispatch_xdp : skel->progs.tg_dispatch_tc,
+			   skel->maps.slots, skel->maps.stats, skel->maps.info, NULL, prog_fd, made);
+	dispatcher__destroy(skel);
+	return err;
+}
+
+static int load_split(enum plan_hook hook, const struct disp_state *want,
+		      const struct disp_maps *r, int *prog_fd, struct disp_maps *made)
+{
+	bool xdp = hook == PLAN_HOOK_XDP;
+	struct split *skel = split__open();
+	int err;
+
+	if (!skel)
+		return -errno;
+	/* The new bank's head: a constant key, so the JIT jumps directly. */
+	skel->rodata->tg_new_slot = want->new_slot;
+	skel->rodata->tg_fail_closed = want->fail_closed;
+	bpf_program__set_autoload(skel->progs.tg_split_xdp, xdp);
+	bpf_program__set_autoload(skel->progs.tg_split_tc, !xdp);
+	err = reuse(skel->maps.slots, r->slots_fd) ?: reuse(skel->maps.stats, r->stats_fd) ?:
+	      reuse(skel->maps.info, r->info_fd) ?: reuse(skel->maps.split, r->split_fd) ?:
+	      split__load(skel);
+	if (!err)
+		err = take(xdp ? skel->progs.tg_split_xdp : skel->progs.tg_split_tc,
+			   skel->maps.slots, skel->maps.stats, skel->maps.info, skel->maps.split,
+			   prog_fd, made);
+	split__destroy(skel);
+	return err;
+}
+
+int disp__load(enum plan_hook hook, const struct disp_state *want, const struct disp_maps *reuse_fds,
+	       int *prog_fd, struct disp_maps *made)
+{
+	if (want->kind == DISP_SPLIT && (want->new_slot != TG_BANK_BASE(0) &&
+					 want->new_slot != TG_BANK_BASE(1)))
+		return -EINVAL;
+	return want->kind == DISP_SPLIT ? load_split(hook, want, reuse_fds, prog_fd, made) :
+					  load_plain(hook, want, reuse_fds, prog_fd, made);
+}
+
+/* A __u32 at @off in the program's frozen .rodata. */
+static int rodata_u32(const struct bpf_prog_info *pi, size_t off, __u32 *val)
+{
+	__u32 ids[16], n = pi->nr_map_ids < 16 ? pi->nr_map_ids : 16, i, k = 0;
+	struct bpf_prog_info again = {};
+	__u32 len = sizeof(again);
+	int pfd, fd, err = -ENOENT;
+	char value[64];
+
+	pfd = bpf_prog_get_fd_by_id(pi->id);
+	if (pfd < 0)
+		return -errno;
+	again.nr_map_ids = n;
+	again.map_ids = (__u64)(unsigned long)ids;
+	if (bpf_obj_get_info_by_fd(pfd, &again, &len)) {
+		err = -errno;
+		close(pfd);
+		return err;
+	}
+	close(pfd);
+	for (i = 0; i < n && err; i++) {
+		struct bpf_map_info mi = {};
+		__u32 ml = sizeof(mi);
+		size_t nl;
+
+		fd = bpf_map_get_fd_by_id(ids[i]);
+		if (fd < 0)
+			continue;
+		if (!bpf_obj_get_info_by_fd(fd, &mi, &ml) && (nl = strlen(mi.name)) >= 7 &&
+		    !strcmp(mi.name + nl - 7, ".rodata") && mi.value_size <= sizeof(value) &&
+		    off + sizeof(*val) <= mi.value_size && !bpf_map_lookup_elem(fd, &k, value)) {
+			memcpy(val, value + off, sizeof(*val));
+			err = 0;
+		}
+		close(fd);
+	}
+	return err;
+}
+
+int disp__inspect(__u32 prog_id, struct disp_state *st)
+{
+	struct bpf_prog_info pi = {};
+	__u32 len = sizeof(pi), v = 0;
+	int fd, err;
+
+	memset(st, 0, sizeof(*st));
+	st->prog_id = prog_id;
+	if (!prog_id)
+		return -ENOENT;
+	fd = bpf_prog_get_fd_by_id(prog_id);
+	if (fd < 0)
+		return -errno;
+	err = bpf_obj_get_info_by_fd(fd, &pi, &len) ? -errno : 0;
+	close(fd);
+	if (err)
+		return err;
+	if (!strncmp(pi.name, "tg_split", 8)) {
+		st->kind = DISP_SPLIT;
+		err = rodata_u32(&pi, offsetof(struct split__rodata, tg_fail_closed), &v);
+		st->fail_closed = !err && v;
+		if (!rodata_u32(&pi, offsetof(struct split__rodata, tg_new_slot), &v))
+			st->new_slot = v;
+		return err;
+	}
+	if (strncmp(pi.name, "tg_dispatch", 11))
+		return -EUCLEAN;	/* not a dispatcher of ours */
+	/* tailgate 0.1's dispatcher had the same .rodata. */
+	err = rodata_u32(&pi, offsetof(struct dispatcher__rodata, tg_fail_closed), &v);
+	st->fail_closed = !err && v;
+	return err;
+}
