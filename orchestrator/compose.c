@@ -193,6 +193,9 @@ static void verdict_tails(struct insn_buf *b, const struct compose_opts *o,
 	enum tg_verdict v;
 
 	for (v = TG_PASS; v < TG_NR_VERDICTS; v++) {
+		/* tc has no tx or aborted code: the verifier refuses dead code. */
+		if (!o->xdp && (v == TG_TX || v == TG_ABORTED))
+			continue;
 		insn__place(b, label[v]);
 		if (counted)
 			count(b, verdict_off(v), 1);

@@ -142,14 +142,20 @@ static int parse_u64(struct parse *p, const struct opt *o, const char *arg,
 static int parse_duration(struct parse *p, const struct opt *o, const char *arg,
 			  uint64_t *v)
 {
-	int err = plan__parse_duration(arg, v);
+	int err;
 
+	/* "0" means "none" (--interval 0: no rates) where the range allows it. */
+	if (!strcmp(arg, "0") && !o->min) {
+		*v = 0;
+		return 0;
+	}
+	err = plan__parse_duration(arg, v);
 	if (err == -ERANGE) {
 		errorf(p, "--%s: '%s' is out of range (1ms..24h)", o->name, arg);
 		return -EINVAL;
 	}
 	if (err && *arg && strspn(arg, "0123456789") == strlen(arg)) {
-		errorf(p, "--%s: '%s' needs a unit: ms, s or m (e.g. %sms, %ss)",
+		errorf(p, "--%s: '%s' needs a unit: ms, s, m or h (e.g. %sms, %ss)",
 		       o->name, arg, arg, arg);
 		return -EINVAL;
 	}

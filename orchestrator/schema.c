@@ -331,6 +331,8 @@ int schema__parse_duration(const char *str, uint64_t *ms)
 		unit = 1000;
 	else if (!strcmp(p, "m"))
 		unit = 60 * 1000;
+	else if (!strcmp(p, "h"))
+		unit = 60 * 60 * 1000;
 	else
 		return -EINVAL;
 	if (big || !v || v > SCHEMA_DURATION_MAX_MS / unit)
@@ -353,10 +355,10 @@ int schema__duration(struct schema *s, const struct field *f,
 		return schema__fail(s, v, "%s: %s is out of range 1ms..24h",
 				    f->key, YSHOW(str));
 	if (err && *str && !str[strspn(str, "0123456789")])
-		return schema__fail(s, v, "%s: '%s' needs a unit: ms, s or m",
+		return schema__fail(s, v, "%s: '%s' needs a unit: ms, s, m or h",
 				    f->key, YSHOW(str));
 	if (err)
-		return schema__fail(s, v, "%s: '%s' is not a duration (a whole number and ms, s or m: 250ms, 10s, 2m)",
+		return schema__fail(s, v, "%s: '%s' is not a duration (a whole number and ms, s, m or h: 250ms, 10s, 2m, 1h)",
 				    f->key, YSHOW(str));
 	return 0;
 }

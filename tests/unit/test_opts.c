@@ -193,7 +193,7 @@ static void test_bad_values(void **state)
 	parse(&stats_verb, "stats", "--interval", "abc", NULL);
 	expect_error("tailgate stats: --interval: 'abc' is not a duration (e.g. 500ms, 2s, 1m)");
 	parse(&stats_verb, "stats", "-i", "5", NULL);
-	expect_error("tailgate stats: --interval: '5' needs a unit: ms, s or m (e.g. 5ms, 5s)");
+	expect_error("tailgate stats: --interval: '5' needs a unit: ms, s, m or h (e.g. 5ms, 5s)");
 	parse(&stats_verb, "stats", "-i", "-1s", NULL);
 	expect_error("tailgate stats: --interval: '-1s' is not a duration (e.g. 500ms, 2s, 1m)");
 	parse(&stats_verb, "stats", "-i", "99999999m", NULL);

@@ -386,7 +386,7 @@ static void test_duration_valid(void **state)
 	} ok[] = {
 		{ "1ms", 1 }, { "250ms", 250 }, { "10s", 10000 },
 		{ "2m", 120000 }, { "86400000ms", 86400000 },
-		{ "86400s", 86400000 }, { "1440m", 86400000 },
+		{ "86400s", 86400000 }, { "1440m", 86400000 }, { "1h", 3600000 }, { "24h", 86400000 },
 		{ "007s", 7000 },
 	};
 	uint64_t ms;
@@ -402,7 +402,7 @@ static void test_duration_valid(void **state)
 static void test_duration_invalid(void **state)
 {
 	static const char *const einval[] = {
-		"", "10", "s", "ms", "10h", "10 s", " 10s", "10s ", "1.5s",
+		"", "10", "s", "ms", "10d", "10 s", " 10s", "10s ", "1.5s",
 		"-1s", "+1s", "10S", "10sec", "0x10s", "10mss", "1e3ms",
 		"99999999999999999999999",
 	};
@@ -428,15 +428,15 @@ static void test_duration_errors(void **state)
 {
 	static const struct bad t[] = {
 		{ BASE "steps:\n  - canary: {}\n  - analyze: {duration: 10}\n",
-		  12, 25, "duration: '10' needs a unit: ms, s or m" },
-		{ BASE "steps:\n  - canary: {}\n  - analyze: {duration: 10h}\n",
-		  12, 25, "duration: '10h' is not a duration" },
+		  12, 25, "duration: '10' needs a unit: ms, s, m or h" },
+		{ BASE "steps:\n  - canary: {}\n  - analyze: {duration: 10d}\n",
+		  12, 25, "duration: '10d' is not a duration" },
 		{ BASE "steps:\n  - canary: {}\n  - analyze: {duration: 1.5s}\n",
 		  12, 25, "'1.5s' is not a duration" },
 		{ BASE "steps:\n  - canary: {}\n  - analyze: {duration: 0s}\n",
 		  12, 25, "duration: 0s is out of range 1ms..24h" },
 		{ BASE "steps:\n  - canary: {}\n  - analyze: {duration: 25h}\n",
-		  12, 25, "'25h' is not a duration" },
+		  12, 25, "25h is out of range 1ms..24h" },
 		{ BASE "steps:\n  - canary: {}\n  - analyze: {duration: 1441m}\n",
 		  12, 25, "1441m is out of range 1ms..24h" },
 		{ BASE "steps:\n  - canary: {}\n"
