@@ -23,7 +23,7 @@ endif
 # installs the missing ones and nothing when all are there.
 DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libyaml-dev \
 	    libcmocka-dev pkg-config iproute2 iputils-ping \
-	    libclang-rt-14-dev make gcc
+	    libclang-rt-14-dev make gcc jq
 
 PKGS		:= libbpf libelf zlib yaml-0.1
 PKG_CFLAGS	 = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
