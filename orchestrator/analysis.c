@@ -237,6 +237,13 @@ enum analysis_outcome analysis__run(struct run *r, const struct ro_action *a)
 	window_begin(r, a, w);
 	for (i = 0, n = 0; i < r->ro->nr; i++)
 		n += w->judged[i];
+	if (!n && !rollout__count(r->ro, RT_LOST)) {
+		/* Finishing a partial rollout: its canaries already ran the plan. */
+		free(w);
+		ui__event("analyze", "step %d: no interface of this rollout is on the new generation yet: nothing to judge",
+			  a->step + 1);
+		return ANALYSIS_HEALTHY;
+	}
 	ui__event("analyze", "step %d: analyze %d interface%s on the new generation for %.1fs (every %.1fs) against the previous one",
 		  a->step + 1, n, n == 1 ? "" : "s", a->duration_ms / 1000.0, a->interval_ms / 1000.0);
 	while (elapsed < a->duration_ms) {

@@ -253,14 +253,11 @@ static int open_target(struct run *r, int i, bool force)
 	err = ap__prepare(&t->ap, rt->ifname, r->plan->hook);
 	if (!err && t->ap.attached && t->ap.live == AP_BANK_FOREIGN)
 		err = -EUCLEAN;
-	if (!err && t->ap.attached && !t->ap.bank[t->ap.live < 0 ? 0 : t->ap.live].nr &&
-	    t->ap.live >= 0)
-		err = -EUCLEAN;
 	if (err) {
+		/* Preflight failed, nothing changed; the message says what to run. */
 		if (err != -EPROTONOSUPPORT)
 			pr_warn("%s/%s: %s\n", rt->ifname, hk(r), ap__strerror(err));
-		return err == -ESTALE || err == -ENOLINK || err == -EUCLEAN ? TG_ERR_INCONSISTENT :
-		       TG_ERR_PREFLIGHT;
+		return TG_ERR_PREFLIGHT;
 	}
 	if (check_link_type(r, t) || check_xdp(r, t))
 		return TG_ERR_PREFLIGHT;
