@@ -132,21 +132,27 @@ DP_JQ='
 		| if ([$bank[$n:][] | select(. != null)] | length) > 0 then
 			"\($ifc) FAIL bank at slot \($base) has a stage past its end (slot \($base + $n) is empty)"
 		  else
-			"\($ifc) OK \($base) \([$bank[:$n][] | $P[tostring].name] | join(","))" +
+			"\($ifc) OK \($base) \([$bank[:$n][] | $P[tostring].name | sub("^tg[0-9]+s[0-9]+_"; "")] | join(","))" +
 			([$bank[:$n][] | " \(.):\([$P[tostring].map_ids[]? | select($M[tostring] // "" | endswith(".rodata"))] | first // 0)"] | join(""))
 		  end
 	  end
   end'
 
 # Stage facts by prog id, read once: ids are never reused while loaded.
+# The wrapper tailgate generates around every stage keeps them in its own
+# code: the stats key it stores (*(u32 *)(r10 -4) = SELF) and the key of
+# its tail call (r3 = NEXT right before call bpf_tail_call; none: last).
 declare -A PSELF PNEXT
 rodata_read() {	# PROG:MAP...
-	local pm m id self next
+	local pm id self next
 	for pm in "$@"; do
-		id=${pm%%:*} m=${pm#*:}
+		id=${pm%%:*}
 		[ -n "${PSELF[$id]:-}" ] && continue
-		read -r self next < <(bpftool -j map dump id "$m" 2>/dev/null |
-			jq -r '.[0].formatted.value[".rodata"] | add | "\(.tg_self_slot) \(.tg_next_slot)"' 2>/dev/null)
+		read -r self next < <(bpftool prog dump xlated id "$id" 2>/dev/null | awk '
+			/\*\(u32 \*\)\(r10 -4\) = [0-9]+$/ && self == "" { self = $NF }
+			/r3 = [0-9]+$/ { r3 = $NF }
+			/call bpf_tail_call#12/ && next_ == "" { next_ = r3 }
+			END { print (self == "" ? "-" : self), (next_ == "" ? "4294967295" : next_) }')
 		PSELF[$id]=${self:--} PNEXT[$id]=${next:--}
 	done
 }
@@ -155,8 +161,8 @@ declare -A LC_BASE LC_CHAIN LC_WHY
 
 # dp_check IF...: every named interface runs exactly one complete
 # generation: the checks of DP_JQ, and every stage of the live chain was
-# loaded for its own slot and its successor (rodata tg_self_slot and
-# tg_next_slot). Sets LC_BASE[IF] and LC_CHAIN[IF]. An interface that
+# loaded for its own slot and its successor (the stats key and the
+# tail-call key in its wrapper's code). Sets LC_BASE[IF] and LC_CHAIN[IF]. An interface that
 # serves no generation at all (no XDP program, or the dispatcher with an
 # empty slot 0: it passes everything) gets chain "-" and LC_WHY[IF]; the
 # callers decide whether that is allowed.
