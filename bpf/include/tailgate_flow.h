@@ -35,8 +35,13 @@
 #define TG_FLOW_WORDS_V6	10
 #define TG_FLOW_MAX_WORDS	10
 
-/* 2^32 / golden ratio: the Weyl step that gives each word its own key. */
+/*
+ * Word j's key is seed + TG_FLOW_KEY(j): 2^32 / golden ratio steps (a Weyl
+ * sequence, so no two words share a key), kept below 2^31 so that BPF
+ * adds each one as an immediate.
+ */
 #define TG_FLOW_GOLDEN		0x9e3779b9u
+#define TG_FLOW_KEY(j)		(((__u32)(j) + 1) * TG_FLOW_GOLDEN & 0x7fffffffu)
 
 /* MurmurHash3's 64-bit finalizer: a bijection with full avalanche. */
 TG_FLOW_INLINE __u64 tg__flow_fmix64(__u64 x)
@@ -53,27 +58,32 @@ TG_FLOW_INLINE __u64 tg__flow_fmix64(__u64 x)
  * Hash of @n words (at most TG_FLOW_MAX_WORDS) with @seed.
  *
  * NH (the inner hash of UMAC and VMAC) compresses the words in pairs,
- * keyed by the seed: acc = sum of (w[2i] + k[2i]) * (w[2i+1] + k[2i+1])
- * with k[j] = seed + (j + 1) * golden, in 64-bit arithmetic (a word plus
- * its key never wraps, so no factor is ever 0 and the BPF code needs no
+ * keyed by the seed: acc = n + the sum of (w[2i] + k[2i]) * (w[2i+1] +
+ * k[2i+1]), with k[j] = seed + TG_FLOW_KEY(j), in 64-bit arithmetic (a
+ * word plus its key never wraps, so no factor is ever 0, and BPF needs no
  * 32-bit truncations). The products do not depend on each other, so the
  * CPU runs them side by side (IPv4: 2, IPv6: 5), and each mixes two words
  * non-linearly, so structured inputs (sequential ports, neighbouring
- * addresses) do not line up. fmix64 then spreads every bit of the sum,
- * and of the seed, over the 32 bits returned, the high ones being what
- * tg_flow_bucket() uses. Pure: same words and seed, same hash, both sides.
+ * addresses) do not line up. The seed is in every factor: another seed is
+ * another function (products of seed and words), not the same one shifted.
+ * MurmurHash3's fmix64 then spreads every bit of the sum over the 32 bits
+ * returned, the high ones being what tg_flow_bucket() uses. (One
+ * xorshift-multiply round passes tests/unit/test_flow.c too, but it saves
+ * nothing tools/bench_split can measure, so the full finalizer stays.)
+ * Pure: same words and seed, same hash, on both sides.
  */
 TG_FLOW_INLINE __u32 tg_flow_hash(const __u32 *w, __u32 n, __u32 seed)
 {
-	__u64 acc = (__u64)n << 32, a, b;
+	__u64 acc, a, b;
 	__u32 i;
 
 	if (n > TG_FLOW_MAX_WORDS)
 		n = TG_FLOW_MAX_WORDS;
+	acc = n;
 	for (i = 0; i < n; i += 2) {
-		a = (__u64)w[i] + seed + (__u64)TG_FLOW_GOLDEN * (i + 1);
+		a = (__u64)w[i] + seed + TG_FLOW_KEY(i);
 		b = (__u64)(i + 1 < n ? w[i + 1] : 0) + seed +
-		    (__u64)TG_FLOW_GOLDEN * (i + 2);
+		    TG_FLOW_KEY(i + 1);
 		acc += a * b;
 	}
 	return tg__flow_fmix64(acc) >> 32;
