@@ -26,17 +26,17 @@
 #include "../tests/lib/bpf_fixture.h"
 #include "../tests/lib/pkt.h"
 
-#define NEW_HEAD	TG_BANK_BASE(1)
-#define MAX_ROUNDS	256
+#define NEW_HEAD   TG_BANK_BASE(1)
+#define MAX_ROUNDS 256
 
 struct variant {
 	const char *name;
-	bool split;		/* else the plain dispatcher */
+	bool split; /* else the plain dispatcher */
 	__u32 weight;
 	struct pkt_spec s;
-	bool to_new;		/* which stub it must reach */
-	double ns[MAX_ROUNDS];		/* this variant */
-	double base[MAX_ROUNDS];	/* the plain dispatcher just before */
+	bool to_new;		 /* which stub it must reach */
+	double ns[MAX_ROUNDS];	 /* this variant */
+	double base[MAX_ROUNDS]; /* the plain dispatcher just before */
 };
 
 static void die(const char *what, const char *why)
@@ -64,7 +64,7 @@ static double median(const double *v, int n)
 /* Same as tools/bench_dispatch.c: one CPU, and no preemption if we can. */
 static void pin_cpu(void)
 {
-	struct sched_param sp = { .sched_priority = 10 };
+	struct sched_param sp = {.sched_priority = 10};
 	int cpu = sched_getcpu();
 	cpu_set_t set;
 
@@ -77,17 +77,16 @@ static void pin_cpu(void)
 
 static struct pkt_spec spec(int family, __u8 proto, int nr_vlan)
 {
-	struct pkt_spec s = { .family = family, .proto = proto,
-			      .sport = 40000, .dport = 53, .nr_vlan = nr_vlan };
+	struct pkt_spec s = {
+	    .family = family, .proto = proto, .sport = 40000, .dport = 53, .nr_vlan = nr_vlan};
 
 	pkt_addr(s.saddr, family == AF_INET6 ? "2001:2::1" : "198.18.0.1");
 	pkt_addr(s.daddr, family == AF_INET6 ? "2001:2::2" : "198.18.0.2");
 	return s;
 }
 
-static int load(struct fx *fx, const char *dir, const char *file,
-		const char *xdp, const char *tc, const struct fx_var *vars,
-		int nr, bool bind, struct bpf_object **obj)
+static int load(struct fx *fx, const char *dir, const char *file, const char *xdp, const char *tc,
+		const struct fx_var *vars, int nr, bool bind, struct bpf_object **obj)
 {
 	int fd = fx__load_obj(fx, dir, file, xdp, tc, vars, nr, bind, obj);
 
@@ -103,11 +102,10 @@ static int load(struct fx *fx, const char *dir, const char *file,
  * tearing down a repeated run, which wall time would spread over the
  * packets); dies if the verdict is not @want.
  */
-static double run(struct fx *fx, int fd, const void *b, size_t n, int repeat,
-		  __u32 want, const char *what)
+static double run(struct fx *fx, int fd, const void *b, size_t n, int repeat, __u32 want,
+		  const char *what)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = b, .data_size_in = n,
-		    .repeat = repeat);
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = b, .data_size_in = n, .repeat = repeat);
 
 	if (bpf_prog_test_run_opts(fd, &o))
 		die("BPF_PROG_TEST_RUN", strerror(errno));
@@ -117,10 +115,9 @@ static double run(struct fx *fx, int fd, const void *b, size_t n, int repeat,
 	return o.duration;
 }
 
-static void bench_hook(bool xdp, struct variant *v, int nr, int repeat,
-		       int rounds)
+static void bench_hook(bool xdp, struct variant *v, int nr, int repeat, int rounds)
 {
-	const struct fx_var vars[] = { { ".rodata", "tg_new_slot", NEW_HEAD } };
+	const struct fx_var vars[] = {{".rodata", "tg_new_slot", NEW_HEAD}};
 	__u32 want_old = xdp ? XDP_PASS : TC_ACT_OK;
 	__u32 want_new = xdp ? XDP_TX : TC_ACT_SHOT, k = 0;
 	struct bpf_object *obj = NULL;
@@ -131,32 +128,31 @@ static void bench_hook(bool xdp, struct variant *v, int nr, int repeat,
 	double t;
 	size_t n;
 
-
 	if (fx__init(&fx, xdp))
 		die("fixture", fx.err);
-	disp = load(&fx, fx__bpf_dir(), "dispatcher.bpf.o", "tg_dispatch_xdp",
-		    "tg_dispatch_tc", NULL, 0, true, NULL);
-	split = load(&fx, fx__bpf_dir(), "split.bpf.o", "tg_split_xdp",
-		     "tg_split_tc", vars, 1, true, &obj);
+	disp = load(&fx, fx__bpf_dir(), "dispatcher.bpf.o", "tg_dispatch_xdp", "tg_dispatch_tc",
+		    NULL, 0, true, NULL);
+	split = load(&fx, fx__bpf_dir(), "split.bpf.o", "tg_split_xdp", "tg_split_tc", vars, 1,
+		     true, &obj);
 	map = bpf_map__fd(bpf_object__find_map_by_name(obj, TG_MAP_SPLIT));
-	old = load(&fx, fx__test_bpf_dir(), "split_stubs.bpf.o", "gen_old",
-		   "gen_old_tc", NULL, 0, false, NULL);
-	new = load(&fx, fx__test_bpf_dir(), "split_stubs.bpf.o", "gen_new",
-		   "gen_new_tc", NULL, 0, false, NULL);
+	old = load(&fx, fx__test_bpf_dir(), "split_stubs.bpf.o", "gen_old", "gen_old_tc", NULL, 0,
+		   false, NULL);
+	new = load(&fx, fx__test_bpf_dir(), "split_stubs.bpf.o", "gen_new", "gen_new_tc", NULL, 0,
+		   false, NULL);
 	if (fx__set_slot(&fx, 0, old) || fx__set_slot(&fx, NEW_HEAD, new))
 		die("slots", strerror(errno));
 	for (r = -1; r < rounds; r++) {
 		for (i = 0; i < nr; i++) {
-			sp = (struct tg_split){ v[i].weight, 0x7a11ca7e };
+			sp = (struct tg_split){v[i].weight, 0x7a11ca7e};
 			if (bpf_map_update_elem(map, &k, &sp, BPF_ANY))
 				die("split map", strerror(errno));
 			n = pkt_build(&v[i].s, b, NULL);
 			if (r >= 0)
-				v[i].base[r] = run(&fx, disp, b, n, repeat,
-						   want_old, "plain dispatcher");
+				v[i].base[r] =
+				    run(&fx, disp, b, n, repeat, want_old, "plain dispatcher");
 			t = run(&fx, v[i].split ? split : disp, b, n,
-				r < 0 ? repeat / 10 + 1 : repeat,
-				v[i].to_new ? want_new : want_old, v[i].name);
+				r < 0 ? repeat / 10 + 1 : repeat, v[i].to_new ? want_new : want_old,
+				v[i].name);
 			if (r >= 0)
 				v[i].ns[r] = t;
 		}
@@ -176,22 +172,21 @@ static double iq_mean(double *v, int n)
 	return sum / (hi - lo);
 }
 
-static void report(bool xdp, const struct variant *v, int nr, int repeat,
-		   int rounds)
+static void report(bool xdp, const struct variant *v, int nr, int repeat, int rounds)
 {
 	double d[MAX_ROUNDS], m;
 	int i, r;
 
 	printf("\n#### %s: BPF_PROG_TEST_RUN, repeat %d, %d rounds; ns/packet\n\n",
 	       xdp ? "XDP" : "tc (SCHED_CLS)", repeat, rounds);
-	printf("| variant | ns/packet, median | plain dispatcher, same rounds | − plain: mean of the middle half of the pairs (quartiles) |\n|---|---:|---:|---:|\n");
+	printf("| variant | ns/packet, median | plain dispatcher, same rounds | − plain: mean of "
+	       "the middle half of the pairs (quartiles) |\n|---|---:|---:|---:|\n");
 	for (i = 0; i < nr; i++) {
 		for (r = 0; r < rounds; r++)
 			d[r] = v[i].ns[r] - v[i].base[r];
-		m = iq_mean(d, rounds);	/* sorts d */
-		printf("| %s | %.0f | %.0f | **%+.2f** (%+.0f, %+.0f) |\n",
-		       v[i].name, median(v[i].ns, rounds),
-		       median(v[i].base, rounds), m, d[rounds / 4],
+		m = iq_mean(d, rounds); /* sorts d */
+		printf("| %s | %.0f | %.0f | **%+.2f** (%+.0f, %+.0f) |\n", v[i].name,
+		       median(v[i].ns, rounds), median(v[i].base, rounds), m, d[rounds / 4],
 		       d[rounds - 1 - rounds / 4]);
 	}
 }
@@ -214,8 +209,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (repeat < 1 || rounds < 1 || rounds > MAX_ROUNDS) {
-		fprintf(stderr, "bench_split: -r >= 1, 1 <= -n <= %d\n",
-			MAX_ROUNDS);
+		fprintf(stderr, "bench_split: -r >= 1, 1 <= -n <= %d\n", MAX_ROUNDS);
 		return 2;
 	}
 	if (geteuid()) {
@@ -226,23 +220,49 @@ int main(int argc, char **argv)
 	for (h = 0; h < 2; h++) {
 		struct pkt_spec arp = spec(AF_INET, 0, 0);
 		struct variant v[] = {
-			{ "plain dispatcher, IPv4 UDP (the pairs' noise)", false,
-			  0, spec(AF_INET, IPPROTO_UDP, 0), false, {}, {} },
-			{ "split, weight 0 (no parse), IPv4 UDP", true, 0,
-			  spec(AF_INET, IPPROTO_UDP, 0), false, {}, {} },
-			{ "split, IPv4 UDP hashed, to old", true, 1,
-			  spec(AF_INET, IPPROTO_UDP, 0), false, {}, {} },
-			{ "split, IPv4 UDP hashed, to new", true,
-			  TG_WEIGHT_FULL, spec(AF_INET, IPPROTO_UDP, 0), true,
-			  {}, {} },
-			{ "split, IPv6 TCP hashed, to new", true,
-			  TG_WEIGHT_FULL, spec(AF_INET6, IPPROTO_TCP, 0), true,
-			  {}, {} },
-			{ "split, QinQ IPv4 UDP hashed, to new", true,
-			  TG_WEIGHT_FULL, spec(AF_INET, IPPROTO_UDP, 2), true,
-			  {}, {} },
-			{ "split, ARP (no flow), to old", true, TG_WEIGHT_FULL,
-			  arp, false, {}, {} },
+		    {"plain dispatcher, IPv4 UDP (the pairs' noise)",
+		     false,
+		     0,
+		     spec(AF_INET, IPPROTO_UDP, 0),
+		     false,
+		     {},
+		     {}},
+		    {"split, weight 0 (no parse), IPv4 UDP",
+		     true,
+		     0,
+		     spec(AF_INET, IPPROTO_UDP, 0),
+		     false,
+		     {},
+		     {}},
+		    {"split, IPv4 UDP hashed, to old",
+		     true,
+		     1,
+		     spec(AF_INET, IPPROTO_UDP, 0),
+		     false,
+		     {},
+		     {}},
+		    {"split, IPv4 UDP hashed, to new",
+		     true,
+		     TG_WEIGHT_FULL,
+		     spec(AF_INET, IPPROTO_UDP, 0),
+		     true,
+		     {},
+		     {}},
+		    {"split, IPv6 TCP hashed, to new",
+		     true,
+		     TG_WEIGHT_FULL,
+		     spec(AF_INET6, IPPROTO_TCP, 0),
+		     true,
+		     {},
+		     {}},
+		    {"split, QinQ IPv4 UDP hashed, to new",
+		     true,
+		     TG_WEIGHT_FULL,
+		     spec(AF_INET, IPPROTO_UDP, 2),
+		     true,
+		     {},
+		     {}},
+		    {"split, ARP (no flow), to old", true, TG_WEIGHT_FULL, arp, false, {}, {}},
 		};
 		int nr = sizeof(v) / sizeof(v[0]);
 
