@@ -11,6 +11,13 @@
  * packet with any (hop-by-hop, routing, fragment, ...) hashes on its
  * addresses and first next header alone, without ports.
  *
+ * So fragments do not always follow their flow: an IPv4 datagram's first
+ * fragment hashes with its ports and the others without, and every IPv6
+ * fragment hashes without them, so the pieces of one datagram, and a
+ * flow's fragmented and whole datagrams, can meet different generations.
+ * Stages see fragments as they are either way (nothing reassembles
+ * before XDP or tc).
+ *
  * No flow: anything not IPv4 or IPv6, an IPv4 IHL below 5, and headers
  * that end past data_end. On tc that includes headers beyond the skb's
  * linear area: nothing is pulled (a pull would cost every packet and can
