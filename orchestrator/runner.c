@@ -442,6 +442,11 @@ int runner__apply(const char *path, bool force, struct run **out)
 	err = start(r, path, force, false);
 	if (err || r->res.outcome)
 		return err;
+	if (signals__pending()) {
+		pr_warn("apply: interrupted by a signal before anything changed\n");
+		r->res.outcome = "aborted";
+		return TG_ERR_ROLLED_BACK;
+	}
 	err = install(r);
 	if (err)
 		return err;
