@@ -1,0 +1,631 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * BPF_PROG_TEST_RUN tables of the wrapper every stage gets at load
+ * (orchestrator/compose.c), XDP and tc: every return code a stage can give
+ * x continue_on x enforce/shadow x last stage or not, chained and fused.
+ * Each row enters through the real dispatcher of an attach point made by
+ * ap__prepare_mem(), into a generation loaded by gen__load(), installed by
+ * gen__install() and made live by ap__flip(), and checks the verdict and
+ * all nine counters of every slot the packet could touch against a model
+ * of the contract (DESIGN.md, tailgate_abi.h), written here from the
+ * contract and not from compose.c:
+ *
+ *   every stage that runs counts packets, bytes and the class of what it
+ *   returned; a verdict in continue_on (any verdict, in shadow) goes on:
+ *   "continued" on that stage, the next stage runs; past the last stage
+ *   it is the chain's pass (a pass keeps the stage's own code); anything
+ *   else leaves with the stage's own return code. A hand-over that finds
+ *   the next slot empty is a tail miss: the fallback verdict (pass, or
+ *   drop when fail-closed), "continued" not counted.
+ *
+ * The stages are verdicts.bpf.c's: stage K returns byte K of the UDP
+ * payload, so one loaded chain runs every verdict at every position.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf.h>
+
+#include "bpf_fixture.h"
+#include "compose.h"
+#include "counters.h"
+#include "slots.h"
+
+#define R		2	/* test_run repeats per row: counters must scale */
+
+/* Return codes and the verdict class the contract gives each. */
+struct code {
+	int code;
+	const char *name;
+	enum tg_verdict v;
+};
+
+static const struct code xdp_codes[] = {
+	{ XDP_ABORTED, "XDP_ABORTED", TG_ABORTED },
+	{ XDP_DROP, "XDP_DROP", TG_DROP },
+	{ XDP_PASS, "XDP_PASS", TG_PASS },
+	{ XDP_TX, "XDP_TX", TG_TX },
+	{ XDP_REDIRECT, "XDP_REDIRECT", TG_REDIRECT },
+	/* the kernel treats an unknown XDP action as an exception: aborted */
+	{ 7, "invalid 7", TG_ABORTED },
+	{ -1, "invalid -1", TG_ABORTED },
+};
+
+static const struct code tc_codes[] = {
+	{ TC_ACT_OK, "TC_ACT_OK", TG_PASS },
+	{ TC_ACT_SHOT, "TC_ACT_SHOT", TG_DROP },
+	{ TC_ACT_REDIRECT, "TC_ACT_REDIRECT", TG_REDIRECT },
+	{ TC_ACT_UNSPEC, "TC_ACT_UNSPEC", TG_PASS },	/* tcx: next */
+	{ TC_ACT_PIPE, "TC_ACT_PIPE", TG_PASS },
+	{ TC_ACT_RECLASSIFY, "TC_ACT_RECLASSIFY", TG_PASS },
+	{ TC_ACT_REPEAT, "TC_ACT_REPEAT", TG_PASS },
+	/* consumed by tc (clsact): counted as drops (see the report on tcx) */
+	{ TC_ACT_STOLEN, "TC_ACT_STOLEN", TG_DROP },
+	{ TC_ACT_QUEUED, "TC_ACT_QUEUED", TG_DROP },
+	{ TC_ACT_TRAP, "TC_ACT_TRAP", TG_DROP },
+	{ 9, "unknown 9", TG_PASS },
+};
+
+#define NCODES(h) ((h)->xdp ? sizeof(xdp_codes) / sizeof(xdp_codes[0]) : \
+			      sizeof(tc_codes) / sizeof(tc_codes[0]))
+
+struct hook {
+	const char *name;
+	enum plan_hook hook;
+	bool xdp;
+	int pass, drop;
+	const struct code *codes;
+};
+
+static const struct hook xdp_hook = { "xdp", PLAN_HOOK_XDP, true, XDP_PASS, XDP_DROP, xdp_codes };
+static const struct hook tc_hook = { "tc", PLAN_HOOK_TC_INGRESS, false, TC_ACT_OK, TC_ACT_SHOT,
+				     tc_codes };
+
+/* The model */
+
+struct mstage {
+	__u32 continue_on;
+	bool shadow;
+};
+
+struct mrun {
+	__u32 ret;
+	struct tg_stats st[TG_MAX_STAGES];
+};
+
+static enum tg_verdict class_of(const struct hook *h, int code)
+{
+	size_t i;
+
+	for (i = 0; i < NCODES(h); i++)
+		if (h->codes[i].code == code)
+			return h->codes[i].v;
+	fail_msg("code %d is not in the %s table", code, h->name);
+	return TG_PASS;
+}
+
+static void bump(struct tg_stats *s, enum tg_verdict v, __u64 n)
+{
+	__u64 *c[] = { &s->pass, &s->drop, &s->aborted, &s->tx, &s->redirect };
+
+	*c[v] += n;
+}
+
+/*
+ * What the contract says @n stages with @codes do to @runs packets of
+ * @len bytes. @missing: index of the first stage whose slot is empty
+ * (chained), or -1.
+ */
+static void model(const struct hook *h, const struct mstage *m, int n, const int *codes,
+		  int missing, bool fail_closed, __u64 runs, __u32 len, struct mrun *o)
+{
+	enum tg_verdict v;
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	for (i = 0; i < n; i++) {
+		v = class_of(h, codes[i]);
+		o->st[i].packets += runs;
+		o->st[i].bytes += runs * len;
+		bump(&o->st[i], v, runs);
+		if (!m[i].shadow && !(m[i].continue_on & TG_VERDICT_BIT(v))) {
+			o->ret = codes[i];
+			return;
+		}
+		if (i == n - 1) {
+			o->ret = v == TG_PASS ? codes[i] : h->pass;
+			return;
+		}
+		if (i + 1 == missing) {
+			o->st[i].tail_miss += runs;
+			o->ret = fail_closed ? h->drop : h->pass;
+			return;
+		}
+		o->st[i].continued += runs;
+	}
+}
+
+/* Running rows */
+
+struct matrix;
+
+struct t {
+	const struct hook *h;
+	const struct matrix *mx;	/* matrix rows */
+	struct fx fx;
+};
+
+static int setup(void **state)
+{
+	struct t *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -1;
+	t->h = *state;
+	*state = t;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct t *t = *state;
+
+	fx__fini(&t->fx);
+	free(t);
+	return 0;
+}
+
+static struct t *begin(void **state)
+{
+	struct t *t = *state;
+
+	fx__init(&t->fx, t->h->hook);
+	return t;
+}
+
+static const char *verdicts_prog(const struct hook *h, int k)
+{
+	static char buf[4][16];
+	static int next;
+	char *p = buf[next++ % 4];
+
+	snprintf(p, sizeof(buf[0]), "%s_v%d", h->xdp ? "xdp" : "tc", k);
+	return p;
+}
+
+static void add_verdict_stage(struct t *t, int k, const struct mstage *m)
+{
+	char name[16];
+	struct plan_stage *ps;
+
+	snprintf(name, sizeof(name), "v%d", k);
+	ps = fx__stage(&t->fx, name, fx__tbpf("verdicts"), verdicts_prog(t->h, k));
+	if (m->continue_on != TG_VERDICT_BIT(TG_PASS))
+		fx__continue_on(ps, m->continue_on);
+	ps->mode = m->shadow ? PLAN_MODE_SHADOW : PLAN_MODE_ENFORCE;
+}
+
+static void codes_str(const struct hook *h, const int *codes, int n, char *buf, size_t len)
+{
+	size_t off = 0, j;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < n && off < len; i++)
+		for (j = 0; j < NCODES(h); j++)
+			if (h->codes[j].code == codes[i])
+				off += snprintf(buf + off, len - off, "%s%s", i ? ", " : "",
+						h->codes[j].name);
+}
+
+/*
+ * One row: @codes through the live generation, whose stages sit from
+ * @base on; the verdict and every stage slot against the model, slot 0
+ * and the other stage slots of both banks untouched.
+ */
+static void row(struct t *t, __u32 base, const struct mstage *m, int n, const int *codes,
+		int missing, bool fail_closed, const char *what)
+{
+	struct tg_stats before[TG_NR_SLOTS], after[TG_NR_SLOTS], d;
+	__u8 pkt[128];
+	size_t len = fx__verdict_pkt(pkt, sizeof(pkt), codes, n);
+	char cs[256], g[256], w[256];
+	struct mrun want;
+	__u32 got, k;
+	int i;
+
+	model(t->h, m, n, codes, missing, fail_closed, R, len, &want);
+	codes_str(t->h, codes, n, cs, sizeof(cs));
+	fx__all_slots(&t->fx, before);
+	got = fx__run(&t->fx, pkt, len, R);
+	fx__all_slots(&t->fx, after);
+	if (got != want.ret)
+		fail_msg("%s: %s: codes [%s]: returned %d, want %d", t->h->name, what, cs, (int)got,
+			 (int)want.ret);
+	for (k = 0; k < TG_NR_SLOTS; k++) {
+		i = k >= base && k < base + n ? (int)(k - base) : -1;
+		counters__sub(&d, &after[k], &before[k]);
+		if (memcmp(&d, i >= 0 ? &want.st[i] : &(struct tg_stats){}, sizeof(d)))
+			fail_msg("%s: %s: codes [%s]: stats[%u] (%s) moved by\n  got  %s\n  want %s",
+				 t->h->name, what, cs, k, i >= 0 ? "stage" : "not in the chain",
+				 fx__fmt_stats(&d, g, sizeof(g)),
+				 fx__fmt_stats(i >= 0 ? &want.st[i] : &(struct tg_stats){}, w,
+					       sizeof(w)));
+	}
+}
+
+/* Every code of the hook at stage @at, the stages before it passing. */
+static void rows_at(struct t *t, __u32 base, const struct mstage *m, int n, int at,
+		    const char *what)
+{
+	int codes[TG_MAX_STAGES], i, tail;
+	size_t c;
+
+	for (c = 0; c < NCODES(t->h); c++) {
+		/* after it: a pass, then (when there is a next stage) a drop,
+		 * so what reaches the next stage is visible in the verdict */
+		for (tail = 0; tail < (at + 1 < n ? 2 : 1); tail++) {
+			for (i = 0; i < n; i++)
+				codes[i] = i < at ? t->h->pass : tail ? t->h->drop : t->h->pass;
+			codes[at] = t->h->codes[c].code;
+			row(t, base, m, n, codes, -1, false, what);
+		}
+	}
+}
+
+/* Cases 1: the matrix, through gen__load() */
+
+struct matrix {
+	const struct hook *h;
+	enum plan_datapath dp;
+	__u32 continue_on;
+	const char *cont_name;
+	bool shadow;
+	char name[96];
+};
+
+static int setup_mx(void **state)
+{
+	const struct matrix *mx = *state;
+	int err;
+
+	*state = (void *)mx->h;
+	err = setup(state);
+	if (!err)
+		((struct t *)*state)->mx = mx;
+	return err;
+}
+
+/*
+ * The stage under test alone (last) in bank A; in bank B followed by a
+ * default stage (not last). Both installed, flipped between.
+ */
+static void matrix_case(struct t *t, const struct matrix *mx)
+{
+	struct mstage m[2] = { { mx->continue_on, mx->shadow }, { TG_VERDICT_BIT(TG_PASS), false } };
+	char what[128];
+
+	fx__plan(&t->fx);
+	add_verdict_stage(t, 0, &m[0]);
+	fx__load(&t->fx, 0, mx->dp);
+	fx__install(&t->fx, 0);
+	fx__plan(&t->fx);
+	add_verdict_stage(t, 0, &m[0]);
+	add_verdict_stage(t, 1, &m[1]);
+	fx__load(&t->fx, 1, mx->dp);
+	fx__install(&t->fx, 1);
+	assert_int_equal(t->fx.gl[1].shape, mx->dp == PLAN_DP_FUSED ? GEN_FUSED : GEN_CHAINED);
+
+	snprintf(what, sizeof(what), "%s, last stage", mx->name);
+	fx__flip(&t->fx, 0);
+	rows_at(t, TG_BANK_BASE(0), m, 1, 0, what);
+	snprintf(what, sizeof(what), "%s, then a default stage", mx->name);
+	fx__flip(&t->fx, 1);
+	rows_at(t, TG_BANK_BASE(1), m, 2, 0, what);
+	fx__expect_slot(&t->fx, TG_SLOT_ENTRY, ST(0), "the dispatcher counts only its own misses");
+	fx__expect_identity(&t->fx);
+}
+
+/* Cases 2: what a plan cannot say, through compose.c directly */
+
+/*
+ * continue_on with no verdict at all (plans refuse an empty list; the
+ * wrapper must still do the obvious): enforce never hands on, shadow
+ * always does. Wrapped by hand, chained and fused.
+ */
+static void none_case(struct t *t, bool fused, bool shadow)
+{
+	struct mstage m[2] = { { 0, shadow }, { TG_VERDICT_BIT(TG_PASS), false } };
+	struct compose_stage cs[2];
+	struct stage_load sl[2];
+	__u32 base = TG_BANK_BASE(0);
+	char what[96];
+	int fd[2], i;
+
+	for (i = 0; i < 2; i++) {
+		fx__stage_load(&t->fx, fx__tbpf("verdicts"), verdicts_prog(t->h, i), &sl[i]);
+		cs[i] = (struct compose_stage){ sl[i].insns, sl[i].cnt, base + i, m[i].continue_on,
+						m[i].shadow };
+	}
+	if (fused) {
+		fd[0] = fx__compose_load(&t->fx, cs, 2, true, 0, false, NULL, 0);
+		fd[1] = -1;
+	} else {
+		fd[1] = fx__compose_load(&t->fx, &cs[1], 1, false, TG_SLOT_NONE, false, NULL, 0);
+		fd[0] = fx__compose_load(&t->fx, &cs[0], 1, false, base + 1, false, NULL, 0);
+	}
+	if (fd[0] < 0 || (!fused && fd[1] < 0))
+		fail_msg("%s: wrapped stage refused: %s", t->h->name, strerror(-fd[0]));
+	for (i = fused ? 0 : 1; i >= 0; i--)
+		assert_int_equal(slots__set(t->fx.ap.slots_fd, base + i, fd[i]), 0);
+	assert_int_equal(slots__flip(t->fx.ap.slots_fd, 0), 0);
+	snprintf(what, sizeof(what), "%s, continue_on [], %s", fused ? "fused" : "chained",
+		 shadow ? "shadow" : "enforce");
+	rows_at(t, base, m, 2, 0, what);
+	fx__expect_identity(&t->fx);
+	for (i = 0; i < 2; i++) {
+		slots__clear(t->fx.ap.slots_fd, base + i);
+		if (fd[i] >= 0)
+			close(fd[i]);
+		stage__close(&sl[i]);
+	}
+	slots__clear(t->fx.ap.slots_fd, TG_SLOT_ENTRY);
+}
+
+static void t_continue_on_none(void **state)
+{
+	struct t *t = begin(state);
+
+	none_case(t, false, false);
+	none_case(t, false, true);
+	none_case(t, true, false);
+	none_case(t, true, true);
+}
+
+/*
+ * A stage whose next slot is its own: the kernel stops the loop after
+ * MAX_TAIL_CALL_CNT (33) tail calls per packet, one of them the
+ * dispatcher's, so the stage runs 33 times and the 33rd hand-over misses
+ * and is counted as one: the "continue" the kernel refused.
+ */
+static void t_tail_call_limit(void **state)
+{
+	struct t *t = begin(state);
+	const __u64 runs = TG_KERNEL_TAIL_CALL_LIMIT, n = 100;
+	__u32 slot = TG_BANK_BASE(0);
+	struct compose_stage cs;
+	struct stage_load sl;
+	__u8 pkt[128];
+	size_t len;
+	int fd, code;
+
+	code = t->h->pass;
+	len = fx__verdict_pkt(pkt, sizeof(pkt), &code, 1);
+	fx__stage_load(&t->fx, fx__tbpf("verdicts"), verdicts_prog(t->h, 0), &sl);
+	cs = (struct compose_stage){ sl.insns, sl.cnt, slot, TG_VERDICT_BIT(TG_PASS), false };
+	fd = fx__compose_load(&t->fx, &cs, 1, false, slot, false, NULL, 0);
+	if (fd < 0)
+		fail_msg("%s: self-looping stage refused: %s", t->h->name, strerror(-fd));
+	assert_int_equal(slots__set(t->fx.ap.slots_fd, slot, fd), 0);
+	assert_int_equal(slots__flip(t->fx.ap.slots_fd, 0), 0);
+	assert_int_equal(fx__run(&t->fx, pkt, len, n), t->h->pass);
+	fx__expect_slot(&t->fx, slot,
+			ST(.packets = runs * n, .bytes = runs * n * len, .pass = runs * n,
+			   .continued = (runs - 1) * n, .tail_miss = n),
+			"self loop");
+	fx__expect_identity(&t->fx);
+	slots__clear(t->fx.ap.slots_fd, TG_SLOT_ENTRY);
+	slots__clear(t->fx.ap.slots_fd, slot);
+	close(fd);
+	stage__close(&sl);
+}
+
+/* Cases 3: the dispatcher, tail misses, banks and flips */
+
+static void empty_entry(void **state, bool fail_closed)
+{
+	struct t *t = begin(state);
+	__u8 pkt[128];
+	size_t len = fx__pkt(pkt, sizeof(pkt), &(struct fx_pkt){ 0 });
+
+	fx__dispatcher(&t->fx, fail_closed);
+	assert_int_equal(fx__run(&t->fx, pkt, len, 10), fail_closed ? t->h->drop : t->h->pass);
+	fx__expect_slot(&t->fx, TG_SLOT_ENTRY,
+			ST(.packets = 10, .bytes = 10 * len, .pass = fail_closed ? 0 : 10,
+			   .drop = fail_closed ? 10 : 0, .tail_miss = 10),
+			"empty slot 0");
+	fx__expect_identity(&t->fx);
+}
+
+static void t_empty_entry_open(void **state)
+{
+	empty_entry(state, false);
+}
+
+static void t_empty_entry_closed(void **state)
+{
+	empty_entry(state, true);
+}
+
+/* A 3-stage chain whose second slot is emptied after install. */
+static void next_empty(void **state, bool fail_closed)
+{
+	struct t *t = begin(state);
+	struct mstage m[3] = { { TG_VERDICT_BIT(TG_PASS), false }, { TG_VERDICT_BIT(TG_PASS), false },
+			       { TG_VERDICT_BIT(TG_PASS), false } };
+	__u32 base = TG_BANK_BASE(1);
+	int codes[3], i;
+
+	fx__plan(&t->fx);
+	for (i = 0; i < 3; i++)
+		add_verdict_stage(t, i, &m[i]);
+	t->fx.plan->fail_closed = fail_closed;
+	fx__go(&t->fx, 1, PLAN_DP_CHAINED);
+	assert_int_equal(slots__clear(t->fx.ap.slots_fd, base + 1), 0);
+	for (i = 0; i < 3; i++)
+		codes[i] = t->h->pass;
+	row(t, base, m, 3, codes, 1, fail_closed,
+	    fail_closed ? "next slot empty, fail-closed" : "next slot empty, fail-open");
+	/* a stage that leaves never looks at the empty slot */
+	codes[0] = t->h->drop;
+	row(t, base, m, 3, codes, 1, fail_closed, "next slot empty, first stage drops");
+	fx__expect_identity(&t->fx);
+}
+
+static void t_next_empty_open(void **state)
+{
+	next_empty(state, false);
+}
+
+static void t_next_empty_closed(void **state)
+{
+	next_empty(state, true);
+}
+
+/*
+ * Two generations, one per bank, three stages each; A -> B -> A, each
+ * flip ONE write: slot 0 is the only slot whose program changes, and each
+ * bank's counters hold exactly the packets it served.
+ */
+static void flip_one_write(struct t *t, unsigned int bank)
+{
+	__u32 before[TG_NR_SLOTS], after[TG_NR_SLOTS], k;
+
+	for (k = 0; k < TG_NR_SLOTS; k++)
+		assert_int_equal(slots__prog_id(t->fx.ap.slots_fd, k, &before[k]), 0);
+	fx__flip(&t->fx, bank);
+	for (k = 0; k < TG_NR_SLOTS; k++) {
+		assert_int_equal(slots__prog_id(t->fx.ap.slots_fd, k, &after[k]), 0);
+		if (k && after[k] != before[k])
+			fail_msg("%s: flip to bank %u changed slot %u (id %u -> %u)", t->h->name, bank,
+				 k, before[k], after[k]);
+	}
+	if (after[0] != before[TG_BANK_BASE(bank)])
+		fail_msg("%s: flip to bank %u: slot 0 holds id %u, the bank's head is %u", t->h->name,
+			 bank, after[0], before[TG_BANK_BASE(bank)]);
+}
+
+static void t_flip(void **state)
+{
+	struct t *t = begin(state);
+	struct mstage m = { TG_VERDICT_BIT(TG_PASS), false };
+	int pass[3], drop[3] = { 0 }, i;
+	__u32 n = 50, b, k;
+	__u8 pkt_a[128], pkt_b[128];
+	size_t la, lb;
+
+	for (b = 0; b < TG_NR_BANKS; b++) {
+		fx__plan(&t->fx);
+		for (i = 0; i < 3; i++)
+			add_verdict_stage(t, i, &m);
+		fx__load(&t->fx, b, b ? PLAN_DP_FUSED : PLAN_DP_CHAINED);
+		fx__install(&t->fx, b);
+	}
+	for (i = 0; i < 3; i++)
+		pass[i] = drop[i] = t->h->pass;
+	drop[2] = t->h->drop;
+	la = fx__verdict_pkt(pkt_a, sizeof(pkt_a), pass, 3);
+	lb = fx__verdict_pkt(pkt_b, sizeof(pkt_b), drop, 3);
+	flip_one_write(t, 0);
+	assert_int_equal(fx__run(&t->fx, pkt_a, la, n), t->h->pass);
+	flip_one_write(t, 1);
+	assert_int_equal(fx__run(&t->fx, pkt_b, lb, n), t->h->drop);
+	flip_one_write(t, 0);
+	assert_int_equal(fx__run(&t->fx, pkt_a, la, n), t->h->pass);
+	for (i = 0; i < 3; i++) {
+		k = TG_BANK_BASE(0) + i;
+		fx__expect_slot(&t->fx, k,
+				ST(.packets = 2 * n, .bytes = 2 * n * la, .pass = 2 * n,
+				   .continued = i < 2 ? 2 * n : 0),
+				"bank A (chained), served twice");
+		k = TG_BANK_BASE(1) + i;
+		fx__expect_slot(&t->fx, k,
+				ST(.packets = n, .bytes = n * lb, .pass = i < 2 ? n : 0,
+				   .drop = i == 2 ? n : 0, .continued = i < 2 ? n : 0),
+				"bank B (fused), served once");
+	}
+	fx__expect_slot(&t->fx, TG_SLOT_ENTRY, ST(0), "the dispatcher counts only its own misses");
+	fx__expect_identity(&t->fx);
+}
+
+/* Table */
+
+#define CONT_PASS	TG_VERDICT_BIT(TG_PASS)
+#define CONT_PASS_DROP	(TG_VERDICT_BIT(TG_PASS) | TG_VERDICT_BIT(TG_DROP))
+#define NMX		12
+
+static struct matrix mx[2][NMX];
+
+static void fill_matrix(struct matrix *m, const struct hook *h)
+{
+	static const struct {
+		__u32 mask;
+		const char *name;
+	} conts[] = { { CONT_PASS, "pass" }, { CONT_PASS_DROP, "pass, drop" },
+		      { TG_VERDICT_ALL, "all" } };
+	int i = 0, dp, c, sh;
+
+	for (dp = 0; dp < 2; dp++)
+		for (c = 0; c < 3; c++)
+			for (sh = 0; sh < 2; sh++, i++) {
+				m[i] = (struct matrix){ h, dp ? PLAN_DP_FUSED : PLAN_DP_CHAINED,
+							conts[c].mask, conts[c].name, sh, "" };
+				snprintf(m[i].name, sizeof(m[i].name),
+					 "%s: %s, continue_on [%s], %s", h->name,
+					 dp ? "fused" : "chained", conts[c].name,
+					 sh ? "shadow" : "enforce");
+			}
+}
+
+static void t_matrix(void **state)
+{
+	struct t *t = *state;
+
+	fx__init(&t->fx, t->h->hook);
+	matrix_case(t, t->mx);
+}
+
+#define CASE(pfx, name, fn, hk) { pfx name, fn, setup, teardown, (void *)&hk }
+#define CASES(hk, pfx)										\
+	CASE(pfx, "continue_on [] (compose.c alone), chained and fused", t_continue_on_none, hk), \
+	CASE(pfx, "self loop stops at the kernel's tail-call limit, miss counted",		\
+	     t_tail_call_limit, hk),								\
+	CASE(pfx, "empty slot 0, fail-open dispatcher: pass, miss counted",			\
+	     t_empty_entry_open, hk),								\
+	CASE(pfx, "empty slot 0, fail-closed dispatcher: drop, miss counted",			\
+	     t_empty_entry_closed, hk),								\
+	CASE(pfx, "next slot empty, fail-open: pass, tail miss counted", t_next_empty_open, hk), \
+	CASE(pfx, "next slot empty, fail-closed: drop, tail miss counted",			\
+	     t_next_empty_closed, hk),								\
+	CASE(pfx, "both banks, flip A -> B -> A, one write each", t_flip, hk)
+
+static int run_group(const char *group, const struct hook *h, struct matrix *m,
+		     const struct CMUnitTest *rest, size_t nrest)
+{
+	struct CMUnitTest tests[NMX + 16];
+	size_t i;
+
+	fill_matrix(m, h);
+	for (i = 0; i < NMX; i++)
+		tests[i] = (struct CMUnitTest){ m[i].name, t_matrix, setup_mx, teardown, &m[i] };
+	for (i = 0; i < nrest; i++)
+		tests[NMX + i] = rest[i];
+	return _cmocka_run_group_tests(group, tests, NMX + nrest, NULL, NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest xdp[] = { CASES(xdp_hook, "xdp: ") };
+	const struct CMUnitTest tc[] = { CASES(tc_hook, "tc: ") };
+	int failed;
+
+	failed = run_group("wrapper_xdp", &xdp_hook, mx[0], xdp, sizeof(xdp) / sizeof(xdp[0]));
+	failed += run_group("wrapper_tc", &tc_hook, mx[1], tc, sizeof(tc) / sizeof(tc[0]));
+	return failed ? 1 : 0;
+}
