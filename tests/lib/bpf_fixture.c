@@ -338,6 +338,18 @@ void fx__expect_slot(struct fx *fx, __u32 slot, struct tg_stats want, const char
 			 slot, fx__fmt_stats(&got, g, sizeof(g)), fx__fmt_stats(&want, w, sizeof(w)));
 }
 
+void fx__expect_delta(struct fx *fx, __u32 slot, const struct tg_stats *before,
+		      struct tg_stats want, const char *what)
+{
+	struct tg_stats now = fx__slot(fx, slot), d;
+	char g[256], w[256];
+
+	counters__sub(&d, &now, before);
+	if (memcmp(&d, &want, sizeof(d)))
+		fail_msg("%s: %s: stats[%u] moved by\n  got  %s\n  want %s", plan__hook_name(fx->hook),
+			 what, slot, fx__fmt_stats(&d, g, sizeof(g)), fx__fmt_stats(&want, w, sizeof(w)));
+}
+
 void fx__expect_identity(struct fx *fx)
 {
 	struct tg_stats s;

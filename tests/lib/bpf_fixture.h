@@ -107,6 +107,9 @@ void fx__all_slots(struct fx *fx, struct tg_stats out[TG_NR_SLOTS]);
 #define ST(...) ((struct tg_stats){ __VA_ARGS__ })
 /* All nine counters of @slot, exactly. @what names the case in a failure. */
 void fx__expect_slot(struct fx *fx, __u32 slot, struct tg_stats want, const char *what);
+/* What @slot counted since @before, exactly. */
+void fx__expect_delta(struct fx *fx, __u32 slot, const struct tg_stats *before,
+		      struct tg_stats want, const char *what);
 /* ABI 2 on every slot: packets == pass + drop + aborted + tx + redirect,
  * continued + tail_miss <= packets. */
 void fx__expect_identity(struct fx *fx);
