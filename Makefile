@@ -119,7 +119,7 @@ $(BUILD)/tests/lib/%.o: tests/lib/%.c tests/lib/%.h $(ORCH_HDRS) $(BPF_HDRS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Itests/lib -c $< -o $@
 
-BPFT_LIB_OBJS	:= $(BUILD)/tests/lib/bpf_fixture.o
+BPFT_LIB_OBJS	:= $(BUILD)/tests/lib/bpf_fixture.o $(BUILD)/tests/lib/bpf_model.o
 
 $(BUILD)/tests/bpf/%: tests/bpf/%.c $(BPFT_LIB_OBJS) $(ORCH_LIB_OBJS) $(BPF_OBJS) $(TEST_BPF_OBJS)
 	$(call msg,CC,$@)

@@ -33,130 +33,19 @@
 #include <bpf/bpf.h>
 
 #include "bpf_fixture.h"
+#include "bpf_model.h"
 #include "compose.h"
 #include "counters.h"
 #include "slots.h"
 
 #define R		2	/* test_run repeats per row: counters must scale */
 
-/* Return codes and the verdict class the contract gives each. */
-struct code {
-	int code;
-	const char *name;
-	enum tg_verdict v;
-};
-
-static const struct code xdp_codes[] = {
-	{ XDP_ABORTED, "XDP_ABORTED", TG_ABORTED },
-	{ XDP_DROP, "XDP_DROP", TG_DROP },
-	{ XDP_PASS, "XDP_PASS", TG_PASS },
-	{ XDP_TX, "XDP_TX", TG_TX },
-	{ XDP_REDIRECT, "XDP_REDIRECT", TG_REDIRECT },
-	/* the kernel treats an unknown XDP action as an exception: aborted */
-	{ 7, "invalid 7", TG_ABORTED },
-	{ -1, "invalid -1", TG_ABORTED },
-};
-
-static const struct code tc_codes[] = {
-	{ TC_ACT_OK, "TC_ACT_OK", TG_PASS },
-	{ TC_ACT_SHOT, "TC_ACT_SHOT", TG_DROP },
-	{ TC_ACT_REDIRECT, "TC_ACT_REDIRECT", TG_REDIRECT },
-	{ TC_ACT_UNSPEC, "TC_ACT_UNSPEC", TG_PASS },	/* tcx: next */
-	{ TC_ACT_PIPE, "TC_ACT_PIPE", TG_PASS },
-	{ TC_ACT_RECLASSIFY, "TC_ACT_RECLASSIFY", TG_PASS },
-	{ TC_ACT_REPEAT, "TC_ACT_REPEAT", TG_PASS },
-	/* consumed by tc (clsact): counted as drops (see the report on tcx) */
-	{ TC_ACT_STOLEN, "TC_ACT_STOLEN", TG_DROP },
-	{ TC_ACT_QUEUED, "TC_ACT_QUEUED", TG_DROP },
-	{ TC_ACT_TRAP, "TC_ACT_TRAP", TG_DROP },
-	{ 9, "unknown 9", TG_PASS },
-};
-
-#define NCODES(h) ((h)->xdp ? sizeof(xdp_codes) / sizeof(xdp_codes[0]) : \
-			      sizeof(tc_codes) / sizeof(tc_codes[0]))
-
-struct hook {
-	const char *name;
-	enum plan_hook hook;
-	bool xdp;
-	int pass, drop;
-	const struct code *codes;
-};
-
-static const struct hook xdp_hook = { "xdp", PLAN_HOOK_XDP, true, XDP_PASS, XDP_DROP, xdp_codes };
-static const struct hook tc_hook = { "tc", PLAN_HOOK_TC_INGRESS, false, TC_ACT_OK, TC_ACT_SHOT,
-				     tc_codes };
-
-/* The model */
-
-struct mstage {
-	__u32 continue_on;
-	bool shadow;
-};
-
-struct mrun {
-	__u32 ret;
-	struct tg_stats st[TG_MAX_STAGES];
-};
-
-static enum tg_verdict class_of(const struct hook *h, int code)
-{
-	size_t i;
-
-	for (i = 0; i < NCODES(h); i++)
-		if (h->codes[i].code == code)
-			return h->codes[i].v;
-	fail_msg("code %d is not in the %s table", code, h->name);
-	return TG_PASS;
-}
-
-static void bump(struct tg_stats *s, enum tg_verdict v, __u64 n)
-{
-	__u64 *c[] = { &s->pass, &s->drop, &s->aborted, &s->tx, &s->redirect };
-
-	*c[v] += n;
-}
-
-/*
- * What the contract says @n stages with @codes do to @runs packets of
- * @len bytes. @missing: index of the first stage whose slot is empty
- * (chained), or -1.
- */
-static void model(const struct hook *h, const struct mstage *m, int n, const int *codes,
-		  int missing, bool fail_closed, __u64 runs, __u32 len, struct mrun *o)
-{
-	enum tg_verdict v;
-	int i;
-
-	memset(o, 0, sizeof(*o));
-	for (i = 0; i < n; i++) {
-		v = class_of(h, codes[i]);
-		o->st[i].packets += runs;
-		o->st[i].bytes += runs * len;
-		bump(&o->st[i], v, runs);
-		if (!m[i].shadow && !(m[i].continue_on & TG_VERDICT_BIT(v))) {
-			o->ret = codes[i];
-			return;
-		}
-		if (i == n - 1) {
-			o->ret = v == TG_PASS ? codes[i] : h->pass;
-			return;
-		}
-		if (i + 1 == missing) {
-			o->st[i].tail_miss += runs;
-			o->ret = fail_closed ? h->drop : h->pass;
-			return;
-		}
-		o->st[i].continued += runs;
-	}
-}
-
 /* Running rows */
 
 struct matrix;
 
 struct t {
-	const struct hook *h;
+	const struct tm_hook *h;
 	const struct matrix *mx;	/* matrix rows */
 	struct fx fx;
 };
@@ -189,7 +78,7 @@ static struct t *begin(void **state)
 	return t;
 }
 
-static const char *verdicts_prog(const struct hook *h, int k)
+static const char *verdicts_prog(const struct tm_hook *h, int k)
 {
 	static char buf[4][16];
 	static int next;
@@ -199,7 +88,7 @@ static const char *verdicts_prog(const struct hook *h, int k)
 	return p;
 }
 
-static void add_verdict_stage(struct t *t, int k, const struct mstage *m)
+static void add_verdict_stage(struct t *t, int k, const struct tm_stage *m)
 {
 	char name[16];
 	struct plan_stage *ps;
@@ -211,63 +100,33 @@ static void add_verdict_stage(struct t *t, int k, const struct mstage *m)
 	ps->mode = m->shadow ? PLAN_MODE_SHADOW : PLAN_MODE_ENFORCE;
 }
 
-static void codes_str(const struct hook *h, const int *codes, int n, char *buf, size_t len)
-{
-	size_t off = 0, j;
-	int i;
-
-	buf[0] = '\0';
-	for (i = 0; i < n && off < len; i++)
-		for (j = 0; j < NCODES(h); j++)
-			if (h->codes[j].code == codes[i])
-				off += snprintf(buf + off, len - off, "%s%s", i ? ", " : "",
-						h->codes[j].name);
-}
-
 /*
  * One row: @codes through the live generation, whose stages sit from
  * @base on; the verdict and every stage slot against the model, slot 0
  * and the other stage slots of both banks untouched.
  */
-static void row(struct t *t, __u32 base, const struct mstage *m, int n, const int *codes,
+static void row(struct t *t, __u32 base, const struct tm_stage *m, int n, const int *codes,
 		int missing, bool fail_closed, const char *what)
 {
-	struct tg_stats before[TG_NR_SLOTS], after[TG_NR_SLOTS], d;
+	struct tg_stats d[TG_NR_SLOTS];
 	__u8 pkt[128];
 	size_t len = fx__verdict_pkt(pkt, sizeof(pkt), codes, n);
-	char cs[256], g[256], w[256];
-	struct mrun want;
-	__u32 got, k;
-	int i;
+	struct tm_run want;
+	__u32 ret;
 
-	model(t->h, m, n, codes, missing, fail_closed, R, len, &want);
-	codes_str(t->h, codes, n, cs, sizeof(cs));
-	fx__all_slots(&t->fx, before);
-	got = fx__run(&t->fx, pkt, len, R);
-	fx__all_slots(&t->fx, after);
-	if (got != want.ret)
-		fail_msg("%s: %s: codes [%s]: returned %d, want %d", t->h->name, what, cs, (int)got,
-			 (int)want.ret);
-	for (k = 0; k < TG_NR_SLOTS; k++) {
-		i = k >= base && k < base + n ? (int)(k - base) : -1;
-		counters__sub(&d, &after[k], &before[k]);
-		if (memcmp(&d, i >= 0 ? &want.st[i] : &(struct tg_stats){}, sizeof(d)))
-			fail_msg("%s: %s: codes [%s]: stats[%u] (%s) moved by\n  got  %s\n  want %s",
-				 t->h->name, what, cs, k, i >= 0 ? "stage" : "not in the chain",
-				 fx__fmt_stats(&d, g, sizeof(g)),
-				 fx__fmt_stats(i >= 0 ? &want.st[i] : &(struct tg_stats){}, w,
-					       sizeof(w)));
-	}
+	tm__run(t->h, m, n, codes, missing, fail_closed, R, len, &want);
+	ret = fx__run_deltas(&t->fx, pkt, len, R, d);
+	tm__check(&t->fx, t->h, base, n, codes, &want, ret, d, what);
 }
 
 /* Every code of the hook at stage @at, the stages before it passing. */
-static void rows_at(struct t *t, __u32 base, const struct mstage *m, int n, int at,
+static void rows_at(struct t *t, __u32 base, const struct tm_stage *m, int n, int at,
 		    const char *what)
 {
 	int codes[TG_MAX_STAGES], i, tail;
 	size_t c;
 
-	for (c = 0; c < NCODES(t->h); c++) {
+	for (c = 0; c < t->h->nr_codes; c++) {
 		/* after it: a pass, then (when there is a next stage) a drop,
 		 * so what reaches the next stage is visible in the verdict */
 		for (tail = 0; tail < (at + 1 < n ? 2 : 1); tail++) {
@@ -282,7 +141,7 @@ static void rows_at(struct t *t, __u32 base, const struct mstage *m, int n, int 
 /* Cases 1: the matrix, through gen__load() */
 
 struct matrix {
-	const struct hook *h;
+	const struct tm_hook *h;
 	enum plan_datapath dp;
 	__u32 continue_on;
 	const char *cont_name;
@@ -308,7 +167,8 @@ static int setup_mx(void **state)
  */
 static void matrix_case(struct t *t, const struct matrix *mx)
 {
-	struct mstage m[2] = { { mx->continue_on, mx->shadow }, { TG_VERDICT_BIT(TG_PASS), false } };
+	struct tm_stage m[2] = { { mx->continue_on, mx->shadow }, { TG_VERDICT_BIT(TG_PASS), false } };
+	const char *name = mx->name + strlen(mx->h->name) + 2;	/* without "xdp: " */
 	char what[128];
 
 	fx__plan(&t->fx);
@@ -322,10 +182,10 @@ static void matrix_case(struct t *t, const struct matrix *mx)
 	fx__install(&t->fx, 1);
 	assert_int_equal(t->fx.gl[1].shape, mx->dp == PLAN_DP_FUSED ? GEN_FUSED : GEN_CHAINED);
 
-	snprintf(what, sizeof(what), "%s, last stage", mx->name);
+	snprintf(what, sizeof(what), "%s, last stage", name);
 	fx__flip(&t->fx, 0);
 	rows_at(t, TG_BANK_BASE(0), m, 1, 0, what);
-	snprintf(what, sizeof(what), "%s, then a default stage", mx->name);
+	snprintf(what, sizeof(what), "%s, then a default stage", name);
 	fx__flip(&t->fx, 1);
 	rows_at(t, TG_BANK_BASE(1), m, 2, 0, what);
 	fx__expect_slot(&t->fx, TG_SLOT_ENTRY, ST(0), "the dispatcher counts only its own misses");
@@ -341,7 +201,7 @@ static void matrix_case(struct t *t, const struct matrix *mx)
  */
 static void none_case(struct t *t, bool fused, bool shadow)
 {
-	struct mstage m[2] = { { 0, shadow }, { TG_VERDICT_BIT(TG_PASS), false } };
+	struct tm_stage m[2] = { { 0, shadow }, { TG_VERDICT_BIT(TG_PASS), false } };
 	struct compose_stage cs[2];
 	struct stage_load sl[2];
 	__u32 base = TG_BANK_BASE(0);
@@ -457,7 +317,7 @@ static void t_empty_entry_closed(void **state)
 static void next_empty(void **state, bool fail_closed)
 {
 	struct t *t = begin(state);
-	struct mstage m[3] = { { TG_VERDICT_BIT(TG_PASS), false }, { TG_VERDICT_BIT(TG_PASS), false },
+	struct tm_stage m[3] = { { TG_VERDICT_BIT(TG_PASS), false }, { TG_VERDICT_BIT(TG_PASS), false },
 			       { TG_VERDICT_BIT(TG_PASS), false } };
 	__u32 base = TG_BANK_BASE(1);
 	int codes[3], i;
@@ -514,7 +374,7 @@ static void flip_one_write(struct t *t, unsigned int bank)
 static void t_flip(void **state)
 {
 	struct t *t = begin(state);
-	struct mstage m = { TG_VERDICT_BIT(TG_PASS), false };
+	struct tm_stage m = { TG_VERDICT_BIT(TG_PASS), false };
 	int pass[3], drop[3] = { 0 }, i;
 	__u32 n = 50, b, k;
 	__u8 pkt_a[128], pkt_b[128];
@@ -562,7 +422,7 @@ static void t_flip(void **state)
 
 static struct matrix mx[2][NMX];
 
-static void fill_matrix(struct matrix *m, const struct hook *h)
+static void fill_matrix(struct matrix *m, const struct tm_hook *h)
 {
 	static const struct {
 		__u32 mask;
@@ -605,7 +465,7 @@ static void t_matrix(void **state)
 	     t_next_empty_closed, hk),								\
 	CASE(pfx, "both banks, flip A -> B -> A, one write each", t_flip, hk)
 
-static int run_group(const char *group, const struct hook *h, struct matrix *m,
+static int run_group(const char *group, const struct tm_hook *h, struct matrix *m,
 		     const struct CMUnitTest *rest, size_t nrest)
 {
 	struct CMUnitTest tests[NMX + 16];
@@ -621,11 +481,11 @@ static int run_group(const char *group, const struct hook *h, struct matrix *m,
 
 int main(void)
 {
-	const struct CMUnitTest xdp[] = { CASES(xdp_hook, "xdp: ") };
-	const struct CMUnitTest tc[] = { CASES(tc_hook, "tc: ") };
+	const struct CMUnitTest xdp[] = { CASES(tm_xdp, "xdp: ") };
+	const struct CMUnitTest tc[] = { CASES(tm_tc, "tc: ") };
 	int failed;
 
-	failed = run_group("wrapper_xdp", &xdp_hook, mx[0], xdp, sizeof(xdp) / sizeof(xdp[0]));
-	failed += run_group("wrapper_tc", &tc_hook, mx[1], tc, sizeof(tc) / sizeof(tc[0]));
+	failed = run_group("wrapper_xdp", &tm_xdp, mx[0], xdp, sizeof(xdp) / sizeof(xdp[0]));
+	failed += run_group("wrapper_tc", &tm_tc, mx[1], tc, sizeof(tc) / sizeof(tc[0]));
 	return failed ? 1 : 0;
 }

@@ -296,6 +296,20 @@ __u32 fx__run(struct fx *fx, const void *pkt, __u32 len, __u32 repeat)
 	return fx__run_prog(fx, fx->disp_fd, pkt, len, repeat);
 }
 
+__u32 fx__run_deltas(struct fx *fx, const void *pkt, __u32 len, __u32 repeat,
+		     struct tg_stats d[TG_NR_SLOTS])
+{
+	struct tg_stats before[TG_NR_SLOTS], after[TG_NR_SLOTS];
+	__u32 ret, k;
+
+	fx__all_slots(fx, before);
+	ret = fx__run(fx, pkt, len, repeat);
+	fx__all_slots(fx, after);
+	for (k = 0; k < TG_NR_SLOTS; k++)
+		counters__sub(&d[k], &after[k], &before[k]);
+	return ret;
+}
+
 /* Counters */
 
 struct tg_stats fx__slot(struct fx *fx, __u32 slot)

@@ -100,6 +100,10 @@ __u32 fx__run(struct fx *fx, const void *pkt, __u32 len, __u32 repeat);
 /* ... through a program of one's own. */
 __u32 fx__run_prog(struct fx *fx, int prog_fd, const void *pkt, __u32 len, __u32 repeat);
 
+/* Run @repeat times; what every slot counted meanwhile into @d. @return the verdict. */
+__u32 fx__run_deltas(struct fx *fx, const void *pkt, __u32 len, __u32 repeat,
+		     struct tg_stats d[TG_NR_SLOTS]);
+
 /* Counters */
 
 struct tg_stats fx__slot(struct fx *fx, __u32 slot);
