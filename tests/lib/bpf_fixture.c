@@ -592,30 +592,37 @@ static void tag(struct fx_expect *e, const char *t)
 	}
 }
 
-int fx__expect(const char *object, const char *prog, struct fx_expect *e)
+/* The decl tags on function @name. @return how many. */
+static int tags_of(const struct btf *btf, const char *name, struct fx_expect *e)
 {
-	struct btf *btf = btf__parse_elf(object, NULL);
-	char name[PLAN_MAX_NAME];
+	int func = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC), id, found = 0;
 	const struct btf_type *t;
-	int func, id, found = 0;
-	size_t n;
 
-	memset(e, 0, sizeof(*e));
-	if (!btf)
-		return -errno;
-	snprintf(name, sizeof(name), "%s", prog);
-	func = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
-	n = strlen(name);
-	if (func < 0 && n > 3 && !strcmp(name + n - 3, "_tc")) {
-		name[n - 3] = '\0';	/* TG_STAGE()'s tc twin carries no tags */
-		func = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
-	}
 	for (id = 1; func > 0 && id < (int)btf__type_cnt(btf); id++) {
 		t = btf__type_by_id(btf, id);
 		if (btf_is_decl_tag(t) && t->type == (__u32)func) {
 			tag(e, btf__name_by_offset(btf, t->name_off));
-			found = 1;
+			found++;
 		}
+	}
+	return found;
+}
+
+int fx__expect(const char *object, const char *prog, struct fx_expect *e)
+{
+	struct btf *btf = btf__parse_elf(object, NULL);
+	char name[PLAN_MAX_NAME];
+	size_t n = strlen(prog);
+	int found;
+
+	memset(e, 0, sizeof(*e));
+	if (!btf)
+		return -errno;
+	found = tags_of(btf, prog, e);
+	if (!found && n > 3 && n < sizeof(name) && !strcmp(prog + n - 3, "_tc")) {
+		/* TG_STAGE()'s tc twin carries no tags: it expects what the XDP one does */
+		snprintf(name, sizeof(name), "%.*s", (int)(n - 3), prog);
+		found = tags_of(btf, name, e);
 	}
 	btf__free(btf);
 	return found ? 0 : -ENOENT;
