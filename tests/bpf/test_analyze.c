@@ -39,41 +39,8 @@
 #include "compose.h"
 #include "gen.h"
 
-struct t {
-	const struct tm_hook *h;
-	struct fx fx;
-};
-
-static int setup(void **state)
-{
-	struct t *t = calloc(1, sizeof(*t));
-
-	if (!t)
-		return -1;
-	t->h = *state;
-	*state = t;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct t *t = *state;
-
-	fx__fini(&t->fx);
-	free(t);
-	return 0;
-}
-
-static struct t *begin(void **state)
-{
-	struct t *t = *state;
-
-	fx__init(&t->fx, t->h->hook);
-	return t;
-}
-
 /* Load one stage (warnings on); its facts; what tailgate said. */
-static const struct stage_facts *one_stage(struct t *t, const char *name, const char *object,
+static const struct stage_facts *one_stage(struct tm_case *t, const char *name, const char *object,
 					   const char *prog, bool shadow, char **out)
 {
 	struct plan_stage *ps;
@@ -132,7 +99,7 @@ static long value_store(const struct bpf_insn *in, size_t cnt)
 
 static void t_races(void **state)
 {
-	struct t *t = begin(state);
+	struct tm_case *t = tm__begin(state);
 	const struct stage_facts *f;
 	struct bpf_insn *insns;
 	char *out, want[256];
@@ -187,7 +154,7 @@ static const struct rw_row rws[] = {
 
 static void t_rewrites(void **state)
 {
-	struct t *t = begin(state);
+	struct tm_case *t = tm__begin(state);
 	const struct stage_facts *f;
 	int shadow;
 	char *out;
@@ -326,7 +293,7 @@ static const struct stack_row stacks[] = {
 
 static void t_stack(void **state)
 {
-	struct t *t = begin(state);
+	struct tm_case *t = tm__begin(state);
 	unsigned int depth[ANALYZE_MAX_SUBPROGS], want;
 	size_t start[ANALYZE_MAX_SUBPROGS], cnt, i;
 	struct stage_facts f;
@@ -363,7 +330,7 @@ static void t_stack(void **state)
  * the composed program, beside what gen__load() (preflight included)
  * says; both must agree, and a refusal must say why in tailgate's words.
  */
-static void limit_row(struct t *t, const char *prog, const char *kernel_says,
+static void limit_row(struct tm_case *t, const char *prog, const char *kernel_says,
 		      const char *tailgate_says)
 {
 	struct compose_stage cs;
@@ -395,7 +362,7 @@ static void limit_row(struct t *t, const char *prog, const char *kernel_says,
 
 static void t_stack_limit(void **state)
 {
-	struct t *t = begin(state);
+	struct tm_case *t = tm__begin(state);
 	const char *progs[] = { "stack_480", "stack_500" };
 	size_t i;
 
@@ -413,7 +380,7 @@ static void t_stack_limit(void **state)
 
 static void t_tail_call_rule(void **state)
 {
-	struct t *t = begin(state);
+	struct tm_case *t = tm__begin(state);
 	const char *progs[] = { t->h->xdp ? "tail_main" : "tail_main_tc",
 				t->h->xdp ? "tail_sub" : "tail_sub_tc" };
 	struct gen_stage_info st = {};
@@ -482,7 +449,7 @@ static int find_negatives(struct neg *negs, int max)
 	return n;
 }
 
-static void negative(struct t *t, const struct neg *ng, enum plan_datapath dp)
+static void negative(struct tm_case *t, const struct neg *ng, enum plan_datapath dp)
 {
 	char want[256], *out;
 	struct bpf_insn *in;
@@ -527,7 +494,7 @@ static void negative(struct t *t, const struct neg *ng, enum plan_datapath dp)
 
 static void t_negatives(void **state)
 {
-	struct t *t = begin(state);
+	struct tm_case *t = tm__begin(state);
 	struct neg negs[32];
 	int n = find_negatives(negs, 32), i, seen = 0;
 
@@ -547,7 +514,7 @@ static void t_negatives(void **state)
 
 /* Table */
 
-#define CASE(pfx, name, fn, hk) { pfx name, fn, setup, teardown, (void *)&hk }
+#define CASE(pfx, name, fn, hk) { pfx name, fn, tm__setup, tm__teardown, (void *)&hk }
 #define CASES(hk, pfx)										\
 	CASE(pfx, "races: (*value)++ on shared values found at their store, not atomics or per-CPU", \
 	     t_races, hk),									\

@@ -70,47 +70,8 @@ struct row {
 	char name[128];
 };
 
-struct t {
-	const struct tm_hook *h;
-	const struct row *r;
-	struct fx fx;
-};
-
-static int setup_row(void **state)
-{
-	const struct row *r = *state;
-	struct t *t = calloc(1, sizeof(*t));
-
-	if (!t)
-		return -1;
-	t->r = r;
-	t->h = r->h;
-	*state = t;
-	return 0;
-}
-
-static int setup(void **state)
-{
-	struct t *t = calloc(1, sizeof(*t));
-
-	if (!t)
-		return -1;
-	t->h = *state;
-	*state = t;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct t *t = *state;
-
-	fx__fini(&t->fx);
-	free(t);
-	return 0;
-}
-
 /* The same plan fused into bank A and chained into bank B. */
-static void load_both(struct t *t, int n)
+static void load_both(struct tm_case *t, int n)
 {
 	struct bpf_prog_info info = {};
 	__u32 len = sizeof(info);
@@ -131,7 +92,7 @@ static void load_both(struct t *t, int n)
 }
 
 /* One packet through both shapes; both against the model and each other. */
-static void both(struct t *t, const struct tm_stage *m, int n, const int *codes, const char *what)
+static void both(struct tm_case *t, const struct tm_stage *m, int n, const int *codes, const char *what)
 {
 	struct tg_stats df[TG_NR_SLOTS], dc[TG_NR_SLOTS];
 	__u8 pkt[128];
@@ -158,15 +119,14 @@ static void both(struct t *t, const struct tm_stage *m, int n, const int *codes,
 
 static void t_row(void **state)
 {
-	struct t *t = *state;
-	const struct row *r = t->r;
+	struct tm_case *t = tm__begin(state);
+	const struct row *r = t->row;
 	struct tm_stage m[TG_MAX_STAGES];
 	int codes[TG_MAX_STAGES], i, at;
 	char name[16], prog[16], what[160];
 	struct plan_stage *ps;
 	size_t c;
 
-	fx__init(&t->fx, t->h->hook);
 	for (i = 0; i < r->n; i++) {
 		r->v->cfg(i, &m[i]);
 		snprintf(name, sizeof(name), "v%d", i);
@@ -217,7 +177,7 @@ static __u64 map_u64(struct fx *fx, unsigned int bank, const struct own_map *om)
 
 static void t_third_party(void **state)
 {
-	struct t *t = *state;
+	struct tm_case *t = tm__begin(state);
 	struct fx_pkt mix[] = {
 		{ .dport = 53 },				/* everyone passes it */
 		{ .dport = 9 },					/* tp_subprogs drops */
@@ -234,7 +194,6 @@ static void t_third_party(void **state)
 	size_t len, k;
 	__u32 rf, rc;
 
-	fx__init(&t->fx, t->h->hook);
 	if (t->h->xdp) {
 		maps[nmaps++] = (struct own_map){ t->fx.plan->nr_stages, "packet_count_map" };
 		fx__stage(&t->fx, "seed", fx__bpf("seed_counter"), "xdp_packet_counter");
@@ -301,11 +260,11 @@ static int run_group(const char *group, const struct tm_hook *h, struct row *rs)
 			snprintf(rs[i].name, sizeof(rs[i].name),
 				 "%s: %d stage%s fused == chained == model, %s, every code at every position",
 				 h->name, sizes[s], sizes[s] > 1 ? "s" : "", variants[v].name);
-			tests[i] = (struct CMUnitTest){ rs[i].name, t_row, setup_row, teardown, &rs[i] };
+			tests[i] = (struct CMUnitTest){ rs[i].name, t_row, tm__setup_row, tm__teardown, &rs[i] };
 		}
 	tests[i++] = (struct CMUnitTest){ h->xdp ? "xdp: third-party and header stages, fused == chained" :
 						   "tc: third-party and header stages, fused == chained",
-					  t_third_party, setup, teardown, (void *)h };
+					  t_third_party, tm__setup, tm__teardown, (void *)h };
 	return _cmocka_run_group_tests(group, tests, i, NULL, NULL);
 }
 

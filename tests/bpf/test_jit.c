@@ -42,40 +42,13 @@
 #include "bpfutil.h"
 #include "slots.h"
 
-struct t {
-	const struct tm_hook *h;
-	struct fx fx;
-	struct bpf_object *ind;
-};
-
-static int setup(void **state)
-{
-	struct t *t = calloc(1, sizeof(*t));
-
-	if (!t)
-		return -1;
-	t->h = *state;
-	*state = t;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct t *t = *state;
-
-	fx__fini(&t->fx);
-	bpf_object__close(t->ind);
-	free(t);
-	return 0;
-}
-
 static bool same_image(const struct fx_image *a, const struct fx_image *b)
 {
 	return a->len == b->len && !memcmp(a->b, b->b, a->len);
 }
 
 /* The control: a program of its own on the attach point's maps, not a stage. */
-static int load_indirect(struct t *t, __u32 key)
+static int load_indirect(struct tm_case *t, __u32 key)
 {
 	struct bpf_object *obj = bpf_object__open_file(fx__tbpf("indirect_stage"), NULL);
 	const char *want = t->h->xdp ? "indirect_stage" : "indirect_stage_tc";
@@ -84,7 +57,7 @@ static int load_indirect(struct t *t, __u32 key)
 
 	if (!obj)
 		fail_msg("open indirect_stage: %s (run 'make')", strerror(errno));
-	t->ind = obj;
+	fx__own(&t->fx, obj);
 	bpf_object__for_each_program(p, obj) {
 		bpf_program__set_autoload(p, !strcmp(bpf_program__name(p), want));
 		if (!strcmp(bpf_program__name(p), want))
@@ -119,7 +92,7 @@ static __u64 x86_jmp_target(const struct fx_image *img, __u32 off)
  * @target's image (the tail calls), jumps become NOPs (their bypasses),
  * as many of one as of the other. @return the number of tail-call sites.
  */
-static int x86_expect_poked(struct t *t, const struct fx_image *before,
+static int x86_expect_poked(struct tm_case *t, const struct fx_image *before,
 			    const struct fx_image *after, const struct fx_image *target,
 			    const char *what)
 {
@@ -197,7 +170,7 @@ static bool x86_retpolines(void)
  * stage must not. Other mitigations (IBRS, none) emit other sequences;
  * the poke check covers those kernels.
  */
-static void x86_expect_thunks(struct t *t, const struct fx_image *direct,
+static void x86_expect_thunks(struct tm_case *t, const struct fx_image *direct,
 			      const struct fx_image *indirect)
 {
 	static const char *const regs[] = { "rax", "rcx", "rdx", "rbx", "rsi",
@@ -228,14 +201,13 @@ static void x86_expect_thunks(struct t *t, const struct fx_image *direct,
 
 static void t_direct(void **state)
 {
-	struct t *t = *state;
+	struct tm_case *t = tm__begin(state);
 	__u32 base = TG_BANK_BASE(0), ind_slot = TG_BANK_BASE(1);
 	struct fx_image c0, c1, c2, i0, i1, i2, d0, d1, d2, tgt;
 	int codes[2], ind, c, d;
 	__u8 pkt[128];
 	size_t len;
 
-	fx__init(&t->fx, t->h->hook);
 	codes[0] = t->h->pass;
 	codes[1] = t->h->drop;
 	len = fx__verdict_pkt(pkt, sizeof(pkt), codes, 2);
@@ -297,10 +269,10 @@ static void t_direct(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		{ "xdp: constant keys make direct tail calls (JIT text is poked)", t_direct, setup,
-		  teardown, (void *)&tm_xdp },
-		{ "tc: constant keys make direct tail calls (JIT text is poked)", t_direct, setup,
-		  teardown, (void *)&tm_tc },
+		{ "xdp: constant keys make direct tail calls (JIT text is poked)", t_direct, tm__setup,
+		  tm__teardown, (void *)&tm_xdp },
+		{ "tc: constant keys make direct tail calls (JIT text is poked)", t_direct, tm__setup,
+		  tm__teardown, (void *)&tm_tc },
 	};
 
 	return cmocka_run_group_tests_name("jit", tests, NULL, NULL) ? 1 : 0;

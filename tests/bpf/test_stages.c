@@ -28,52 +28,19 @@
 #include <bpf/libbpf.h>
 
 #include "bpf_fixture.h"
+#include "bpf_model.h"
 
 #define N	500	/* test_run repeats of the counting rows */
 
-struct hook {
-	const char *name;
-	enum plan_hook hook;
-	bool xdp;
-	__u32 pass, drop;
-};
+/* The default frame: Ethernet + IPv4 + UDP, 64 bytes. */
+static __u8 dpkt[256];
+static size_t dlen;
 
-static const struct hook xdp_hook = { "xdp", PLAN_HOOK_XDP, true, XDP_PASS, XDP_DROP };
-static const struct hook tc_hook = { "tc", PLAN_HOOK_TC_INGRESS, false, TC_ACT_OK, TC_ACT_SHOT };
-
-struct t {
-	const struct hook *h;
-	struct fx fx;
-	__u8 pkt[256];
-	size_t len;		/* default frame: Ethernet + IPv4 + UDP, 64 bytes */
-};
-
-static int setup(void **state)
+static struct tm_case *begin(void **state)
 {
-	struct t *t = calloc(1, sizeof(*t));
+	struct tm_case *t = tm__begin(state);
 
-	if (!t)
-		return -1;
-	t->h = *state;
-	*state = t;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct t *t = *state;
-
-	fx__fini(&t->fx);
-	free(t);
-	return 0;
-}
-
-static struct t *begin(void **state)
-{
-	struct t *t = *state;
-
-	fx__init(&t->fx, t->h->hook);
-	t->len = fx__pkt(t->pkt, sizeof(t->pkt), &(struct fx_pkt){ 0 });
+	dlen = fx__pkt(dpkt, sizeof(dpkt), &(struct fx_pkt){ 0 });
 	return t;
 }
 
@@ -87,7 +54,7 @@ static __u64 array_u64(int fd, __u32 key)
 }
 
 /* A map's value at key 0, then the fd closed. */
-static __u64 stage_count(struct t *t, unsigned int bank, int stage, const char *map)
+static __u64 stage_count(struct tm_case *t, unsigned int bank, int stage, const char *map)
 {
 	int fd = fx__stage_map(&t->fx, bank, stage, map);
 	__u64 v = array_u64(fd, 0);
@@ -100,13 +67,13 @@ static __u64 stage_count(struct t *t, unsigned int bank, int stage, const char *
 
 static void t_counter(void **state)
 {
-	struct t *t = begin(state);
+	struct tm_case *t = begin(state);
 	__u32 s = TG_BANK_BASE(0);
 
 	fx__stage(&t->fx, "counter", fx__bpf("counter"), "counter");
 	fx__go(&t->fx, 0, PLAN_DP_CHAINED);
-	assert_int_equal(fx__run(&t->fx, t->pkt, t->len, N), t->h->pass);
-	fx__expect_slot(&t->fx, s, ST(.packets = N, .bytes = N * t->len, .pass = N), "counter");
+	assert_int_equal(fx__run(&t->fx, dpkt, dlen, N), t->h->pass);
+	fx__expect_slot(&t->fx, s, ST(.packets = N, .bytes = N * dlen, .pass = N), "counter");
 	assert_int_equal(stage_count(t, 0, 0, "packet_count"), N);
 	fx__expect_slot(&t->fx, TG_SLOT_ENTRY, ST(0), "the dispatcher counts only its own misses");
 	fx__expect_identity(&t->fx);
@@ -114,16 +81,16 @@ static void t_counter(void **state)
 
 static void t_counter_drop_all(void **state)
 {
-	struct t *t = begin(state);
+	struct tm_case *t = begin(state);
 	__u32 s = TG_BANK_BASE(1);
 
 	fx__stage(&t->fx, "counter", fx__bpf("counter"), "counter");
 	fx__stage(&t->fx, "drop_all", fx__bpf("drop_all"), "drop_all");
 	fx__go(&t->fx, 1, PLAN_DP_CHAINED);
-	assert_int_equal(fx__run(&t->fx, t->pkt, t->len, N), t->h->drop);
-	fx__expect_slot(&t->fx, s, ST(.packets = N, .bytes = N * t->len, .pass = N, .continued = N),
+	assert_int_equal(fx__run(&t->fx, dpkt, dlen, N), t->h->drop);
+	fx__expect_slot(&t->fx, s, ST(.packets = N, .bytes = N * dlen, .pass = N, .continued = N),
 			"counter");
-	fx__expect_slot(&t->fx, s + 1, ST(.packets = N, .bytes = N * t->len, .drop = N), "drop_all");
+	fx__expect_slot(&t->fx, s + 1, ST(.packets = N, .bytes = N * dlen, .drop = N), "drop_all");
 	assert_int_equal(stage_count(t, 1, 0, "packet_count"), N);
 	fx__expect_identity(&t->fx);
 }
@@ -204,7 +171,7 @@ static size_t bl_frame(const struct bl_row *r, __u8 *b, size_t cap)
 	return fx__pkt(b, cap, &p);
 }
 
-static void bl_row(struct t *t, int blocked_fd, const struct bl_row *r, __u32 s)
+static void bl_row(struct tm_case *t, int blocked_fd, const struct bl_row *r, __u32 s)
 {
 	struct tg_stats b1 = fx__slot(&t->fx, s), b2 = fx__slot(&t->fx, s + 1);
 	struct tg_lpm_key key;
@@ -218,7 +185,7 @@ static void bl_row(struct t *t, int blocked_fd, const struct bl_row *r, __u32 s)
 	rv = fx__run(&t->fx, frame, r->len, 1);
 	assert_int_equal(bpf_map_delete_elem(blocked_fd, &key), 0);
 	snprintf(what, sizeof(what), "row '%s' (block %s)", r->name, r->block);
-	if (rv != (r->drop ? t->h->drop : t->h->pass))
+	if ((int)rv != (r->drop ? t->h->drop : t->h->pass))
 		fail_msg("%s: %s: verdict %u, want %u", t->h->name, what, rv,
 			 r->drop ? t->h->drop : t->h->pass);
 	fx__expect_delta(&t->fx, s, &b1,
@@ -230,7 +197,7 @@ static void bl_row(struct t *t, int blocked_fd, const struct bl_row *r, __u32 s)
 			 what);
 }
 
-static void blocklist(struct t *t, enum plan_datapath dp)
+static void blocklist(struct tm_case *t, enum plan_datapath dp)
 {
 	__u32 s = TG_BANK_BASE(0);
 	size_t i;
@@ -259,26 +226,26 @@ static void t_blocklist_fused(void **state)
 
 /* Case 3: the seed article's counter, verbatim */
 
-static void seed(struct t *t, enum plan_datapath dp)
+static void seed(struct tm_case *t, enum plan_datapath dp)
 {
 	__u32 s = TG_BANK_BASE(1);
 
 	fx__stage(&t->fx, "seed", fx__bpf("seed_counter"), "xdp_packet_counter");
 	fx__stage(&t->fx, "counter", fx__bpf("counter"), "counter");
 	fx__go(&t->fx, 1, dp);
-	assert_int_equal(fx__run(&t->fx, t->pkt, t->len, N), XDP_PASS);
+	assert_int_equal(fx__run(&t->fx, dpkt, dlen, N), XDP_PASS);
 	/* its own map: one CPU runs test_run, so even (*value)++ is exact here */
 	assert_int_equal(stage_count(t, 1, 0, "packet_count_map"), N);
 	assert_int_equal(stage_count(t, 1, 1, "packet_count"), N);
-	fx__expect_slot(&t->fx, s, ST(.packets = N, .bytes = N * t->len, .pass = N, .continued = N),
+	fx__expect_slot(&t->fx, s, ST(.packets = N, .bytes = N * dlen, .pass = N, .continued = N),
 			"seed counter");
-	fx__expect_slot(&t->fx, s + 1, ST(.packets = N, .bytes = N * t->len, .pass = N), "counter");
+	fx__expect_slot(&t->fx, s + 1, ST(.packets = N, .bytes = N * dlen, .pass = N), "counter");
 	fx__expect_identity(&t->fx);
 }
 
 static void t_seed(void **state)
 {
-	struct t *t = begin(state);
+	struct tm_case *t = begin(state);
 
 	if (!t->h->xdp) {
 		char *out;
@@ -302,11 +269,7 @@ static void t_seed(void **state)
 
 static void t_seed_fused(void **state)
 {
-	struct t *t = begin(state);
-
-	if (!t->h->xdp)
-		skip();	/* not reached: the table has no tc row for it */
-	seed(t, PLAN_DP_FUSED);
+	seed(begin(state), PLAN_DP_FUSED);	/* an XDP row only */
 }
 
 /* Cases 4: third-party objects */
@@ -314,7 +277,7 @@ static void t_seed_fused(void **state)
 /* tp_subprogs: a global function and a static subprogram. */
 static void t_subprogs(void **state)
 {
-	struct t *t = begin(state);
+	struct tm_case *t = begin(state);
 	__u8 nine[256];
 	size_t l9 = fx__pkt(nine, sizeof(nine), &(struct fx_pkt){ .dport = 9 });
 	__u32 s = TG_BANK_BASE(0);
@@ -323,9 +286,9 @@ static void t_subprogs(void **state)
 		  fx__pick(&t->fx, "tp_sub_xdp", "tp_sub_tc"));
 	fx__go(&t->fx, 0, PLAN_DP_CHAINED);
 	assert_true(t->fx.gl[0].st[0].facts.nr_subprogs >= 3);
-	assert_int_equal(fx__run(&t->fx, t->pkt, t->len, N), t->h->pass);
+	assert_int_equal(fx__run(&t->fx, dpkt, dlen, N), t->h->pass);
 	assert_int_equal(fx__run(&t->fx, nine, l9, N), t->h->drop);
-	fx__expect_slot(&t->fx, s, ST(.packets = 2 * N, .bytes = N * (t->len + l9), .pass = N,
+	fx__expect_slot(&t->fx, s, ST(.packets = 2 * N, .bytes = N * (dlen + l9), .pass = N,
 				      .drop = N), "subprograms");
 	fx__expect_identity(&t->fx);
 }
@@ -333,7 +296,7 @@ static void t_subprogs(void **state)
 /* tp_globals: .rodata fixed at load, .data changed at run time, .bss counted. */
 static void t_globals(void **state)
 {
-	struct t *t = begin(state);
+	struct tm_case *t = begin(state);
 	__u8 seven[256];
 	size_t l7 = fx__pkt(seven, sizeof(seven), &(struct fx_pkt){ .dport = 7 });
 	__u32 s = TG_BANK_BASE(0), zero = 0, other = t->h->xdp ? XDP_TX : TC_ACT_REDIRECT;
@@ -350,7 +313,7 @@ static void t_globals(void **state)
 	bss = fx__stage_map(&t->fx, 0, 0, ".bss");
 	ro = fx__stage_map(&t->fx, 0, 0, ".rodata");
 	assert_int_equal(fx__run(&t->fx, seven, l7, N), t->h->drop);
-	assert_int_equal(fx__run(&t->fx, t->pkt, t->len, N), t->h->pass);
+	assert_int_equal(fx__run(&t->fx, dpkt, dlen, N), t->h->pass);
 	assert_int_equal(array_u64(bss, 0), N);
 	/* the verdict of a hit, rewritten in .data while the stage is live */
 	assert_int_equal(bpf_map_lookup_elem(data, &zero, &d), 0);
@@ -361,7 +324,7 @@ static void t_globals(void **state)
 	/* .rodata is frozen: the port stays what the object was built with */
 	assert_int_not_equal(bpf_map_update_elem(ro, &zero, &port, BPF_ANY), 0);
 	fx__expect_slot(&t->fx, s,
-			ST(.packets = 3 * N, .bytes = N * (2 * l7 + t->len), .pass = N, .drop = N,
+			ST(.packets = 3 * N, .bytes = N * (2 * l7 + dlen), .pass = N, .drop = N,
 			   .tx = t->h->xdp ? N : 0, .redirect = t->h->xdp ? 0 : N),
 			"globals");
 	fx__expect_identity(&t->fx);
@@ -375,7 +338,7 @@ static void t_globals(void **state)
  */
 static void t_pin_by_name(void **state)
 {
-	struct t *t = begin(state);
+	struct tm_case *t = begin(state);
 	const char *pin = "/sys/fs/bpf/tp_pinned_seen";
 	struct bpf_map_info a = {}, b = {};
 	__u32 la = sizeof(a), lb = sizeof(b);
@@ -397,8 +360,8 @@ static void t_pin_by_name(void **state)
 	assert_int_equal(bpf_obj_get_info_by_fd(fb, &b, &lb), 0);
 	if (a.id == b.id)
 		fail_msg("two attach points share map id %u", a.id);
-	assert_int_equal(fx__run(&t->fx, t->pkt, t->len, N), t->h->pass);
-	assert_int_equal(fx__run(&other, t->pkt, t->len, 3), t->h->pass);
+	assert_int_equal(fx__run(&t->fx, dpkt, dlen, N), t->h->pass);
+	assert_int_equal(fx__run(&other, dpkt, dlen, 3), t->h->pass);
 	assert_int_equal(array_u64(fa, 0), N);
 	assert_int_equal(array_u64(fb, 0), 3);
 	close(fa), close(fb);
@@ -408,16 +371,16 @@ static void t_pin_by_name(void **state)
 /* tp_core: right only if libbpf's CO-RE relocations reached the wrapped code. */
 static void t_core(void **state)
 {
-	struct t *t = begin(state);
+	struct tm_case *t = begin(state);
 	__u8 v6[256];
 	size_t l6 = fx__pkt(v6, sizeof(v6), &(struct fx_pkt){ .l3 = ETH_P_IPV6 });
 	__u32 s = TG_BANK_BASE(0);
 
 	fx__stage(&t->fx, "core", fx__tbpf("tp_core"), fx__pick(&t->fx, "tp_core_xdp", "tp_core_tc"));
 	fx__go(&t->fx, 0, PLAN_DP_CHAINED);
-	assert_int_equal(fx__run(&t->fx, t->pkt, t->len, N), t->h->pass);
+	assert_int_equal(fx__run(&t->fx, dpkt, dlen, N), t->h->pass);
 	assert_int_equal(fx__run(&t->fx, v6, l6, N), t->h->drop);
-	fx__expect_slot(&t->fx, s, ST(.packets = 2 * N, .bytes = N * (t->len + l6), .pass = N,
+	fx__expect_slot(&t->fx, s, ST(.packets = 2 * N, .bytes = N * (dlen + l6), .pass = N,
 				      .drop = N), "CO-RE");
 	fx__expect_identity(&t->fx);
 }
@@ -425,7 +388,7 @@ static void t_core(void **state)
 /* verdicts: the plan picks one of an object's 32 programs. */
 static void t_several_programs(void **state)
 {
-	struct t *t = begin(state);
+	struct tm_case *t = begin(state);
 	int codes[4] = { t->h->drop, t->h->drop, t->h->drop, t->h->pass };
 	__u8 pkt[256];
 	size_t len = fx__verdict_pkt(pkt, sizeof(pkt), codes, 4);
@@ -447,7 +410,7 @@ static void t_several_programs(void **state)
 
 static void t_xdp_filter(void **state)
 {
-	struct t *t = *state;
+	struct tm_case *t;
 	int ncpu = libbpf_num_possible_cpus(), ports, stats, i;
 	__u8 dns[256], other[256];
 	size_t ld, lo;
@@ -461,7 +424,7 @@ static void t_xdp_filter(void **state)
 		print_message("skipped: %s missing: install Debian's xdp-tools\n", XDPFILT);
 		skip();
 	}
-	begin(state);
+	t = begin(state);
 	ld = fx__pkt(dns, sizeof(dns), &(struct fx_pkt){ .dport = 53 });
 	lo = fx__pkt(other, sizeof(other), &(struct fx_pkt){ .dport = 54 });
 	fx__stage(&t->fx, "xdpfilt", XDPFILT, "xdpfilt_alw_udp");
@@ -502,7 +465,7 @@ static void t_xdp_filter(void **state)
 
 /* Table */
 
-#define CASE(pfx, name, fn, hk) { pfx name, fn, setup, teardown, (void *)&hk }
+#define CASE(pfx, name, fn, hk) { pfx name, fn, tm__setup, tm__teardown, (void *)&hk }
 #define COMMON(hk, pfx)									\
 	CASE(pfx, "counter: pass, packet_count and counters exact", t_counter, hk),	\
 	CASE(pfx, "counter -> drop_all: drop", t_counter_drop_all, hk),			\
@@ -520,15 +483,15 @@ static void t_xdp_filter(void **state)
 int main(void)
 {
 	const struct CMUnitTest xdp[] = {
-		COMMON(xdp_hook, "xdp: "),
-		CASE("xdp: ", "seed counter verbatim -> counter", t_seed, xdp_hook),
-		CASE("xdp: ", "seed counter verbatim -> counter, fused", t_seed_fused, xdp_hook),
+		COMMON(tm_xdp, "xdp: "),
+		CASE("xdp: ", "seed counter verbatim -> counter", t_seed, tm_xdp),
+		CASE("xdp: ", "seed counter verbatim -> counter, fused", t_seed_fused, tm_xdp),
 		CASE("xdp: ", "xdp-filter as shipped (xdpfilt_alw_udp.o) -> counter", t_xdp_filter,
-		     xdp_hook),
+		     tm_xdp),
 	};
 	const struct CMUnitTest tc[] = {
-		COMMON(tc_hook, "tc: "),
-		CASE("tc: ", "seed counter (SEC(\"xdp\") only) refused, explained", t_seed, tc_hook),
+		COMMON(tm_tc, "tc: "),
+		CASE("tc: ", "seed counter (SEC(\"xdp\") only) refused, explained", t_seed, tm_tc),
 	};
 	int failed;
 

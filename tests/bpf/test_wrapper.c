@@ -42,42 +42,6 @@
 
 /* Running rows */
 
-struct matrix;
-
-struct t {
-	const struct tm_hook *h;
-	const struct matrix *mx;	/* matrix rows */
-	struct fx fx;
-};
-
-static int setup(void **state)
-{
-	struct t *t = calloc(1, sizeof(*t));
-
-	if (!t)
-		return -1;
-	t->h = *state;
-	*state = t;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct t *t = *state;
-
-	fx__fini(&t->fx);
-	free(t);
-	return 0;
-}
-
-static struct t *begin(void **state)
-{
-	struct t *t = *state;
-
-	fx__init(&t->fx, t->h->hook);
-	return t;
-}
-
 static const char *verdicts_prog(const struct tm_hook *h, int k)
 {
 	static char buf[4][16];
@@ -88,7 +52,7 @@ static const char *verdicts_prog(const struct tm_hook *h, int k)
 	return p;
 }
 
-static void add_verdict_stage(struct t *t, int k, const struct tm_stage *m)
+static void add_verdict_stage(struct tm_case *t, int k, const struct tm_stage *m)
 {
 	char name[16];
 	struct plan_stage *ps;
@@ -105,7 +69,7 @@ static void add_verdict_stage(struct t *t, int k, const struct tm_stage *m)
  * @base on; the verdict and every stage slot against the model, slot 0
  * and the other stage slots of both banks untouched.
  */
-static void row(struct t *t, __u32 base, const struct tm_stage *m, int n, const int *codes,
+static void row(struct tm_case *t, __u32 base, const struct tm_stage *m, int n, const int *codes,
 		int missing, bool fail_closed, const char *what)
 {
 	struct tg_stats d[TG_NR_SLOTS];
@@ -120,7 +84,7 @@ static void row(struct t *t, __u32 base, const struct tm_stage *m, int n, const 
 }
 
 /* Every code of the hook at stage @at, the stages before it passing. */
-static void rows_at(struct t *t, __u32 base, const struct tm_stage *m, int n, int at,
+static void rows_at(struct tm_case *t, __u32 base, const struct tm_stage *m, int n, int at,
 		    const char *what)
 {
 	int codes[TG_MAX_STAGES], i, tail;
@@ -149,23 +113,11 @@ struct matrix {
 	char name[96];
 };
 
-static int setup_mx(void **state)
-{
-	const struct matrix *mx = *state;
-	int err;
-
-	*state = (void *)mx->h;
-	err = setup(state);
-	if (!err)
-		((struct t *)*state)->mx = mx;
-	return err;
-}
-
 /*
  * The stage under test alone (last) in bank A; in bank B followed by a
  * default stage (not last). Both installed, flipped between.
  */
-static void matrix_case(struct t *t, const struct matrix *mx)
+static void matrix_case(struct tm_case *t, const struct matrix *mx)
 {
 	struct tm_stage m[2] = { { mx->continue_on, mx->shadow }, { TG_VERDICT_BIT(TG_PASS), false } };
 	const char *name = mx->name + strlen(mx->h->name) + 2;	/* without "xdp: " */
@@ -199,7 +151,7 @@ static void matrix_case(struct t *t, const struct matrix *mx)
  * wrapper must still do the obvious): enforce never hands on, shadow
  * always does. Wrapped by hand, chained and fused.
  */
-static void none_case(struct t *t, bool fused, bool shadow)
+static void none_case(struct tm_case *t, bool fused, bool shadow)
 {
 	struct tm_stage m[2] = { { 0, shadow }, { TG_VERDICT_BIT(TG_PASS), false } };
 	struct compose_stage cs[2];
@@ -240,7 +192,7 @@ static void none_case(struct t *t, bool fused, bool shadow)
 
 static void t_continue_on_none(void **state)
 {
-	struct t *t = begin(state);
+	struct tm_case *t = tm__begin(state);
 
 	none_case(t, false, false);
 	none_case(t, false, true);
@@ -256,7 +208,7 @@ static void t_continue_on_none(void **state)
  */
 static void t_tail_call_limit(void **state)
 {
-	struct t *t = begin(state);
+	struct tm_case *t = tm__begin(state);
 	const __u64 runs = TG_KERNEL_TAIL_CALL_LIMIT, n = 100;
 	__u32 slot = TG_BANK_BASE(0);
 	struct compose_stage cs;
@@ -290,7 +242,7 @@ static void t_tail_call_limit(void **state)
 
 static void empty_entry(void **state, bool fail_closed)
 {
-	struct t *t = begin(state);
+	struct tm_case *t = tm__begin(state);
 	__u8 pkt[128];
 	size_t len = fx__pkt(pkt, sizeof(pkt), &(struct fx_pkt){ 0 });
 
@@ -316,7 +268,7 @@ static void t_empty_entry_closed(void **state)
 /* A 3-stage chain whose second slot is emptied after install. */
 static void next_empty(void **state, bool fail_closed)
 {
-	struct t *t = begin(state);
+	struct tm_case *t = tm__begin(state);
 	struct tm_stage m[3] = { { TG_VERDICT_BIT(TG_PASS), false }, { TG_VERDICT_BIT(TG_PASS), false },
 			       { TG_VERDICT_BIT(TG_PASS), false } };
 	__u32 base = TG_BANK_BASE(1);
@@ -353,7 +305,7 @@ static void t_next_empty_closed(void **state)
  * flip ONE write: slot 0 is the only slot whose program changes, and each
  * bank's counters hold exactly the packets it served.
  */
-static void flip_one_write(struct t *t, unsigned int bank)
+static void flip_one_write(struct tm_case *t, unsigned int bank)
 {
 	__u32 before[TG_NR_SLOTS], after[TG_NR_SLOTS], k;
 
@@ -373,7 +325,7 @@ static void flip_one_write(struct t *t, unsigned int bank)
 
 static void t_flip(void **state)
 {
-	struct t *t = begin(state);
+	struct tm_case *t = tm__begin(state);
 	struct tm_stage m = { TG_VERDICT_BIT(TG_PASS), false };
 	int pass[3], drop[3] = { 0 }, i;
 	__u32 n = 50, b, k;
@@ -445,13 +397,12 @@ static void fill_matrix(struct matrix *m, const struct tm_hook *h)
 
 static void t_matrix(void **state)
 {
-	struct t *t = *state;
+	struct tm_case *t = tm__begin(state);
 
-	fx__init(&t->fx, t->h->hook);
-	matrix_case(t, t->mx);
+	matrix_case(t, t->row);
 }
 
-#define CASE(pfx, name, fn, hk) { pfx name, fn, setup, teardown, (void *)&hk }
+#define CASE(pfx, name, fn, hk) { pfx name, fn, tm__setup, tm__teardown, (void *)&hk }
 #define CASES(hk, pfx)										\
 	CASE(pfx, "continue_on [] (compose.c alone), chained and fused", t_continue_on_none, hk), \
 	CASE(pfx, "self loop stops at the kernel's tail-call limit, miss counted",		\
@@ -473,7 +424,7 @@ static int run_group(const char *group, const struct tm_hook *h, struct matrix *
 
 	fill_matrix(m, h);
 	for (i = 0; i < NMX; i++)
-		tests[i] = (struct CMUnitTest){ m[i].name, t_matrix, setup_mx, teardown, &m[i] };
+		tests[i] = (struct CMUnitTest){ m[i].name, t_matrix, tm__setup_row, tm__teardown, &m[i] };
 	for (i = 0; i < nrest; i++)
 		tests[NMX + i] = rest[i];
 	return _cmocka_run_group_tests(group, tests, NMX + nrest, NULL, NULL);

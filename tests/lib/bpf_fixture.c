@@ -41,6 +41,7 @@ void fx__init(struct fx *fx, enum plan_hook hook)
 	memset(fx, 0, sizeof(*fx));
 	ap__init(&fx->ap);
 	fx->disp_fd = -1;
+	fx->ready = true;
 	fx->hook = hook;
 	fx->xdp = hook == PLAN_HOOK_XDP;
 	if (geteuid() != 0) {
@@ -77,6 +78,8 @@ void fx__fini(struct fx *fx)
 	__u32 k;
 	int i;
 
+	if (!fx->ready)
+		return;
 	if (fx->ap.slots_fd >= 0)
 		for (k = 0; k < TG_NR_SLOTS; k++)
 			slots__clear(fx->ap.slots_fd, k);
@@ -86,10 +89,18 @@ void fx__fini(struct fx *fx)
 		stage__free_src(&fx->src[i]);
 	if (fx->disp_fd >= 0)
 		close(fx->disp_fd);
+	for (i = 0; i < fx->nr_objs; i++)
+		bpf_object__close(fx->objs[i]);
 	ap__close(&fx->ap);
 	free(fx->plan);
 	memset(fx, 0, sizeof(*fx));
-	fx->disp_fd = -1;
+}
+
+void fx__own(struct fx *fx, struct bpf_object *obj)
+{
+	if (fx->nr_objs >= (int)(sizeof(fx->objs) / sizeof(fx->objs[0])))
+		fail_msg("fx__own: too many objects");
+	fx->objs[fx->nr_objs++] = obj;
 }
 
 static const char *obj_path(const char *env, const char *dflt, const char *name)

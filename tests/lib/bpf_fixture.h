@@ -34,6 +34,7 @@
 
 /* One attach point in memory, its dispatcher, a plan and both banks. */
 struct fx {
+	bool ready;			/* fx__init() ran: fx__fini() has work */
 	enum plan_hook hook;
 	bool xdp;
 	struct ap ap;
@@ -43,12 +44,16 @@ struct fx {
 	struct gen_load gl[TG_NR_BANKS];
 	bool loaded[TG_NR_BANKS];
 	uint64_t gen;			/* last generation number used */
+	int nr_objs;
+	struct bpf_object *objs[4];	/* fx__own(): closed by fx__fini() */
 };
 
 /* Skips the case (saying why) when not root. */
 void fx__init(struct fx *fx, enum plan_hook hook);
 /* Empties every slot (fill-run-delete), then releases everything. */
 void fx__fini(struct fx *fx);
+/* @obj is closed by fx__fini(), after the slots are emptied. */
+void fx__own(struct fx *fx, struct bpf_object *obj);
 /* (Re)load the plain dispatcher; runs enter through the newest one. */
 void fx__dispatcher(struct fx *fx, bool fail_closed);
 

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 #include <linux/bpf.h>
@@ -127,4 +128,43 @@ void tm__check(struct fx *fx, const struct tm_hook *h, __u32 base, int n, const 
 				 fx__fmt_stats(&d[k], g, sizeof(g)), fx__fmt_stats(w, ws, sizeof(ws)));
 	}
 	(void)fx;
+}
+
+static int new_case(void **state, const struct tm_hook *h)
+{
+	struct tm_case *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return -1;
+	c->h = h;
+	c->row = *state;
+	*state = c;
+	return 0;
+}
+
+int tm__setup(void **state)
+{
+	return new_case(state, *state);
+}
+
+int tm__setup_row(void **state)
+{
+	return new_case(state, *(const struct tm_hook *const *)*state);
+}
+
+int tm__teardown(void **state)
+{
+	struct tm_case *c = *state;
+
+	fx__fini(&c->fx);
+	free(c);
+	return 0;
+}
+
+struct tm_case *tm__begin(void **state)
+{
+	struct tm_case *c = *state;
+
+	fx__init(&c->fx, c->h->hook);
+	return c;
 }

@@ -61,7 +61,24 @@ enum tg_verdict tm__class(const struct tm_hook *h, int code);
 void tm__run(const struct tm_hook *h, const struct tm_stage *m, int n, const int *codes,
 	     int missing, bool fail_closed, __u64 runs, __u32 len, struct tm_run *o);
 
-struct fx;
+#include "bpf_fixture.h"
+
+/*
+ * One cmocka case of a table: its hook, its row (the case's initial
+ * state), its own attach point. tm__setup() takes a struct tm_hook as the
+ * initial state, tm__setup_row() a row whose first member is its hook.
+ */
+struct tm_case {
+	const struct tm_hook *h;
+	const void *row;
+	struct fx fx;
+};
+
+int tm__setup(void **state);
+int tm__setup_row(void **state);
+int tm__teardown(void **state);
+/* The case, its attach point made (fx__init) for its hook. */
+struct tm_case *tm__begin(void **state);
 
 /*
  * A row against the model: @ret and @d (what every slot counted, from
