@@ -205,6 +205,8 @@ static int verifier_depths(const char *object, const char *prog, enum plan_hook 
 			mine = q;
 	}
 	assert_non_null(mine);
+	for (struct bpf_map *m = bpf_object__next_map(obj, NULL); m; m = bpf_object__next_map(obj, m))
+		bpf_map__set_pin_path(m, NULL);	/* nothing pinned under /sys/fs/bpf */
 	bpf_program__set_type(mine, ap__prog_type(hook));
 	bpf_program__set_log_buf(mine, log, 1 << 16);
 	bpf_program__set_log_level(mine, 4);	/* BPF_LOG_STATS */
