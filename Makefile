@@ -55,6 +55,7 @@ ORCH_HDRS	:= $(wildcard orchestrator/*.h)
 # Test-only BPF objects (bad versions, mismatched maps, bench stages).
 TEST_BPF_SRCS	:= $(filter-out tests/bpf/progs/bench_%,$(wildcard tests/bpf/progs/*.bpf.c))
 TEST_BPF_OBJS	:= $(patsubst tests/bpf/progs/%.bpf.c,$(BUILD)/tests/bpf/%.bpf.o,$(TEST_BPF_SRCS))
+TEST_BPF_HDRS	:= $(wildcard tests/bpf/progs/*.h)
 # Programs only the benchmarks run (make bench builds them).
 BENCH_BPF_SRCS	:= $(wildcard tests/bpf/progs/bench_*.bpf.c)
 BENCH_BPF_OBJS	:= $(patsubst tests/bpf/progs/%.bpf.c,$(BUILD)/tests/bpf/%.bpf.o,$(BENCH_BPF_SRCS))
@@ -115,10 +116,18 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(ORCH_LIB_OBJS) $(BPF_HDRS) $(TEST_HDRS)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Itests/lib $(filter-out %.h,$^) -o $@ $(LDLIBS) -lcmocka
 
-$(BUILD)/tests/bpf/%: tests/bpf/%.c $(ORCH_LIB_OBJS) $(BPF_OBJS) $(TEST_BPF_OBJS) $(BPF_HDRS) $(TEST_HDRS)
+# Test-only glue of the BPF tables; the plumbing itself is the orchestrator's.
+$(BUILD)/tests/lib/%.o: tests/lib/%.c tests/lib/%.h $(ORCH_HDRS) $(BPF_HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Itests/lib $< $(ORCH_LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(CFLAGS) -Itests/lib -c $< -o $@
+
+BPFT_LIB_OBJS	:= $(BUILD)/tests/lib/bpf_fixture.o $(BUILD)/tests/lib/bpf_model.o
+
+$(BUILD)/tests/bpf/%: tests/bpf/%.c $(BPFT_LIB_OBJS) $(ORCH_LIB_OBJS) $(BPF_OBJS) $(TEST_BPF_OBJS) $(BPF_HDRS) $(TEST_HDRS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Itests/lib $< $(BPFT_LIB_OBJS) $(ORCH_LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
 
 $(BUILD)/tools/%: tools/%.c $(BPF_HDRS) $(TEST_HDRS)
 	$(call msg,CC,$@)

@@ -430,26 +430,21 @@ static bool map_shared_cb(int fd, void *ctx)
 	       info.type == BPF_MAP_TYPE_LRU_HASH;
 }
 
-/* The object's own name of the map behind @fd (the kernel keeps 15 bytes). */
-static const char *map_name(const struct stage_load *sl, int fd, char *buf, size_t len)
+/* The object's name of the map behind @fd: the kernel keeps only 15 characters. */
+static const char *map_name(const struct stage_load *sl, int fd, const char *kernel_name)
 {
-	struct bpf_map_info info = {};
-	__u32 ilen = sizeof(info);
-	struct bpf_map *m;
+	const struct bpf_map *m;
 
 	bpf_object__for_each_map(m, sl->obj)
 		if (bpf_map__fd(m) == fd)
 			return bpf_map__name(m);
-	bpf_obj_get_info_by_fd(fd, &info, &ilen);
-	snprintf(buf, len, "%s", info.name);
-	return buf;
+	return kernel_name;
 }
 
 static void warn_races(const struct stage_env *env, const struct plan_stage *ps,
 		       const struct stage_load *sl)
 {
 	struct bpf_map_info info = {};
-	char name[BPF_OBJ_NAME_LEN];
 	__u32 len;
 	int i;
 
@@ -459,7 +454,7 @@ static void warn_races(const struct stage_env *env, const struct plan_stage *ps,
 		bpf_obj_get_info_by_fd(sl->facts.race[i].map_fd, &info, &len);
 		pr_warn("stage '%s': insn %zu of '%s' does a read-modify-write of a value of map '%s' (%s), which every CPU shares: packets on two CPUs lose updates (the (*value)++ race); use __sync_fetch_and_add() or a per-CPU map\n",
 			ps->name, sl->facts.race[i].insn, sl->program,
-			map_name(sl, sl->facts.race[i].map_fd, name, sizeof(name)),
+			map_name(sl, sl->facts.race[i].map_fd, info.name),
 			libbpf_bpf_map_type_str(info.type) ?: "?");
 	}
 }

@@ -23,7 +23,7 @@
 #include <sys/resource.h>
 #include <linux/pkt_cls.h>
 
-#include "../tests/lib/bpf_fixture.h"
+#include "../tests/lib/split_fixture.h"
 #include "../tests/lib/pkt.h"
 
 #define NEW_HEAD   TG_BANK_BASE(1)

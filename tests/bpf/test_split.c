@@ -24,7 +24,7 @@
 #include <math.h>
 #include <linux/pkt_cls.h>
 
-#include "../lib/bpf_fixture.h"
+#include "../lib/split_fixture.h"
 #include "../lib/pkt.h"
 #include "../../bpf/include/tailgate_flow.h"
 

@@ -14,7 +14,7 @@
 #include <cmocka.h>
 #include <linux/pkt_cls.h>
 
-#include "../lib/bpf_fixture.h"
+#include "../lib/split_fixture.h"
 #include "../lib/pkt.h"
 
 struct hook {
