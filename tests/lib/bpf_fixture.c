@@ -86,7 +86,7 @@ void fx__fini(struct fx *fx)
 	for (b = 0; b < TG_NR_BANKS; b++)
 		fx__release(fx, b);
 	for (i = 0; i < TG_MAX_STAGES; i++)
-		stage__free_src(&fx->src[i]);
+		object__free(&fx->src[i]);
 	if (fx->disp_fd >= 0)
 		close(fx->disp_fd);
 	for (i = 0; i < fx->nr_objs; i++)
@@ -175,8 +175,8 @@ int fx__try_load(struct fx *fx, unsigned int bank, enum plan_datapath dp, bool w
 
 	fx__release(fx, bank);
 	for (i = 0; i < fx->plan->nr_stages; i++) {
-		stage__free_src(&fx->src[i]);
-		err = stage__read(&fx->plan->stages[i], &fx->src[i]);
+		object__free(&fx->src[i]);
+		err = object__read(&fx->plan->stages[i], &fx->src[i]);
 		if (err)
 			fail_msg("stage '%s': cannot read %s (run 'make' first): %s",
 				 fx->plan->stages[i].name, fx->plan->stages[i].object, strerror(-err));
@@ -253,10 +253,10 @@ void fx__stage_load(struct fx *fx, const char *object, const char *program,
 	snprintf(ps.name, sizeof(ps.name), "%s", program);
 	snprintf(ps.object, sizeof(ps.object), "%s", object);
 	snprintf(ps.program, sizeof(ps.program), "%s", program);
-	err = stage__read(&ps, &src);
+	err = object__read(&ps, &src);
 	if (!err)
 		err = stage__load(&env, &ps, &src, sl);
-	stage__free_src(&src);
+	object__free(&src);
 	stage__free_kept(&kept);
 	if (err)
 		fail_msg("%s: stage__load %s of %s: %s", plan__hook_name(fx->hook), program, object,
