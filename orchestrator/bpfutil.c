@@ -72,6 +72,29 @@ int bpfutil__set_rodata(struct bpf_object *obj, const char *name, const void *va
 	return bpfutil__set_var(obj, ".rodata", name, val, len);
 }
 
+struct bpf_object *bpfutil__open_prog(const char *path, const char *prog, struct bpf_program **p)
+{
+	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+	struct bpf_program *q;
+
+	*p = NULL;
+	if (!obj)
+		return NULL;
+	bpf_object__for_each_program(q, obj) {
+		bool mine = !strcmp(bpf_program__name(q), prog);
+
+		bpf_program__set_autoload(q, mine);
+		if (mine)
+			*p = q;
+	}
+	if (!*p) {
+		bpf_object__close(obj);
+		errno = ENOENT;
+		return NULL;
+	}
+	return obj;
+}
+
 static int map_ids(int prog_fd, __u32 **ids, __u32 *n)
 {
 	struct bpf_prog_info info = {};

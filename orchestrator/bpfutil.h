@@ -2,8 +2,9 @@
 /*
  * BPF plumbing the orchestrator, the BPF test tables (tests/bpf) and the
  * bench tools (tools/) share instead of each keeping a copy: setting an
- * object's globals by name before load, finding the maps a loaded program
- * uses, and running a program with BPF_PROG_TEST_RUN. The rest of the
+ * object's globals by name before load, opening an object for one of its
+ * programs, finding the maps a loaded program uses, and running a program
+ * with BPF_PROG_TEST_RUN. The rest of the
  * shared plumbing has its own module: per-CPU sums are counters__read()
  * (counters.c), prog array writes and the one-write flip slots__*()
  * (slots.c) and ap__flip(), opening and wrapping a stage stage__load() and
@@ -32,6 +33,16 @@ int bpfutil__set_var(struct bpf_object *obj, const char *sec, const char *name, 
 
 /* bpfutil__set_var() of a `const volatile` setting in .rodata. */
 int bpfutil__set_rodata(struct bpf_object *obj, const char *name, const void *val, size_t len);
+
+struct bpf_program;
+
+/*
+ * Open the object file @path with only program @prog set to load (libbpf
+ * would load every program of the object otherwise).
+ * @return the object (the caller closes it) with *@p its program, or NULL
+ * with errno set (ENOENT: no program @prog in it).
+ */
+struct bpf_object *bpfutil__open_prog(const char *path, const char *prog, struct bpf_program **p);
 
 /*
  * An fd of map @name used by the loaded program @prog_fd; @nth picks among

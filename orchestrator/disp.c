@@ -101,8 +101,8 @@ static int load_split(enum plan_hook hook, const struct disp_state *want,
 int disp__load(enum plan_hook hook, const struct disp_state *want, const struct disp_maps *reuse_fds,
 	       int *prog_fd, struct disp_maps *made)
 {
-	if (want->kind == DISP_SPLIT && (want->new_slot != TG_BANK_BASE(0) &&
-					 want->new_slot != TG_BANK_BASE(1)))
+	if (want->kind == DISP_SPLIT && want->new_slot != TG_BANK_BASE(0) &&
+	    want->new_slot != TG_BANK_BASE(1) && want->new_slot != TG_SLOT_NONE)
 		return -EINVAL;
 	return want->kind == DISP_SPLIT ? load_split(hook, want, reuse_fds, prog_fd, made) :
 					  load_plain(hook, want, reuse_fds, prog_fd, made);

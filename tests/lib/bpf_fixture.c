@@ -59,17 +59,47 @@ void fx__init(struct fx *fx, enum plan_hook hook)
 	fx__dispatcher(fx, false);
 }
 
-void fx__dispatcher(struct fx *fx, bool fail_closed)
+/*
+ * Runs enter through the newest dispatcher. A splitting one comes with a
+ * split map of its own, never written (weight 0), which becomes the
+ * attach point's: ap__set_weight() writes it, as in a weighted step.
+ */
+static void load_dispatcher(struct fx *fx, const struct disp_state *want)
 {
-	struct disp_state want = { .kind = DISP_PLAIN, .fail_closed = fail_closed };
-	struct disp_maps r = { fx->ap.slots_fd, fx->ap.stats_fd, fx->ap.info_fd, -1 };
-	int fd, err = disp__load(fx->hook, &want, &r, &fd, NULL);
+	struct disp_maps r = { fx->ap.slots_fd, fx->ap.stats_fd, fx->ap.info_fd, -1 }, made;
+	bool split = want->kind == DISP_SPLIT;
+	int fd, err = disp__load(fx->hook, want, &r, &fd, split ? &made : NULL);
 
 	if (err)
-		fail_msg("%s: dispatcher: %s", plan__hook_name(fx->hook), strerror(-err));
+		fail_msg("%s: %s dispatcher: %s", plan__hook_name(fx->hook),
+			 split ? "splitting" : "plain", strerror(-err));
+	if (split) {
+		close(made.slots_fd);
+		close(made.stats_fd);
+		close(made.info_fd);
+		if (fx->ap.split_fd >= 0)
+			close(fx->ap.split_fd);
+		fx->ap.split_fd = made.split_fd;
+	}
 	if (fx->disp_fd >= 0)
 		close(fx->disp_fd);
 	fx->disp_fd = fd;
+	fx->ap.disp = *want;
+}
+
+void fx__dispatcher(struct fx *fx, bool fail_closed)
+{
+	struct disp_state want = { .kind = DISP_PLAIN, .fail_closed = fail_closed };
+
+	load_dispatcher(fx, &want);
+}
+
+void fx__split(struct fx *fx, __u32 new_slot, bool fail_closed)
+{
+	struct disp_state want = { .kind = DISP_SPLIT, .fail_closed = fail_closed,
+				   .new_slot = new_slot };
+
+	load_dispatcher(fx, &want);
 }
 
 void fx__fini(struct fx *fx)
@@ -127,6 +157,42 @@ const char *fx__tbpf(const char *name)
 const char *fx__pick(const struct fx *fx, const char *xdp_prog, const char *tc_prog)
 {
 	return fx->xdp ? xdp_prog : tc_prog;
+}
+
+/*
+ * @object with only @prog to load, as @hook's program type. NULL with
+ * errno set (ENOENT: no such program).
+ */
+static struct bpf_object *open_one(const char *object, const char *prog, enum plan_hook hook,
+				   struct bpf_program **out)
+{
+	struct bpf_object *obj = bpfutil__open_prog(object, prog, out);
+	struct bpf_map *m;
+
+	if (!obj)
+		return NULL;
+	bpf_program__set_type(*out, ap__prog_type(hook));
+	/* Maps pinned by name must not land in /sys/fs/bpf from a test either. */
+	bpf_object__for_each_map(m, obj)
+		bpf_map__set_pin_path(m, NULL);
+	return obj;
+}
+
+int fx__prog(struct fx *fx, const char *object, const char *prog)
+{
+	struct bpf_program *p;
+	struct bpf_object *obj = open_one(object, prog, fx->hook, &p);
+	int err;
+
+	if (!obj)
+		fail_msg("%s: open %s of %s: %s (run 'make')", plan__hook_name(fx->hook), prog,
+			 object, strerror(errno));
+	fx__own(fx, obj);
+	err = bpf_object__load(obj);
+	if (err)
+		fail_msg("%s: load %s of %s: %s", plan__hook_name(fx->hook), prog, object,
+			 strerror(-err));
+	return bpf_program__fd(p);
 }
 
 /* Plans */
@@ -291,14 +357,30 @@ int fx__compose_load(struct fx *fx, const struct compose_stage *s, int n, bool f
 
 /* Running */
 
+static void test_run(struct fx *fx, int prog_fd, struct bpfutil_run *r)
+{
+	int err = bpfutil__test_run(prog_fd, r);
+
+	if (err)
+		fail_msg("%s: BPF_PROG_TEST_RUN (%u bytes): %s", plan__hook_name(fx->hook), r->len,
+			 strerror(-err));
+}
+
 __u32 fx__run_prog(struct fx *fx, int prog_fd, const void *pkt, __u32 len, __u32 repeat)
 {
 	struct bpfutil_run r = { .data = pkt, .len = len, .repeat = repeat };
-	int err = bpfutil__test_run(prog_fd, &r);
 
-	if (err)
-		fail_msg("%s: BPF_PROG_TEST_RUN (%u bytes): %s", plan__hook_name(fx->hook), len,
-			 strerror(-err));
+	test_run(fx, prog_fd, &r);
+	return r.retval;
+}
+
+__u32 fx__run_out(struct fx *fx, int prog_fd, const void *pkt, __u32 len, void *out, __u32 cap,
+		  __u32 *out_len)
+{
+	struct bpfutil_run r = { .data = pkt, .len = len, .data_out = out, .size_out = cap };
+
+	test_run(fx, prog_fd, &r);
+	*out_len = r.size_out;
 	return r.retval;
 }
 
@@ -639,27 +721,6 @@ int fx__expect(const char *object, const char *prog, struct fx_expect *e)
 	return found ? 0 : -ENOENT;
 }
 
-static struct bpf_object *open_one(const char *object, const char *prog, enum plan_hook hook,
-				   struct bpf_program **out)
-{
-	struct bpf_object *obj = bpf_object__open_file(object, NULL);
-	struct bpf_program *p;
-
-	*out = NULL;
-	if (!obj)
-		return NULL;
-	bpf_object__for_each_program(p, obj) {
-		bool mine = !strcmp(bpf_program__name(p), prog);
-
-		bpf_program__set_autoload(p, mine);
-		if (mine)
-			*out = p;
-	}
-	if (*out)
-		bpf_program__set_type(*out, ap__prog_type(hook));
-	return obj;
-}
-
 int fx__orig_insns(const char *object, const char *prog, enum plan_hook hook,
 		   struct bpf_insn **insns, size_t *cnt)
 {
@@ -669,10 +730,7 @@ int fx__orig_insns(const char *object, const char *prog, enum plan_hook hook,
 
 	if (!obj)
 		return -errno;
-	/* Maps pinned by name must not land in /sys/fs/bpf from a test either. */
-	for (struct bpf_map *m = bpf_object__next_map(obj, NULL); m; m = bpf_object__next_map(obj, m))
-		bpf_map__set_pin_path(m, NULL);
-	if (p && bpf_object__load(obj)) {
+	if (bpf_object__load(obj)) {
 		/* Refused alone: the object's own instructions (no subprograms
 		 * appended; the program's own indices are the same). */
 		bpf_object__close(obj);

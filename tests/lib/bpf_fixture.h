@@ -2,7 +2,8 @@
 /*
  * Test-only glue for the BPF_PROG_TEST_RUN tables (tests/bpf). The
  * plumbing itself is the orchestrator's, linked in: an attach point's maps
- * without an interface (ap__prepare_mem), its dispatcher (disp__load),
+ * without an interface (ap__prepare_mem), its dispatcher, plain or
+ * splitting (disp__load), the share of a split (ap__set_weight),
  * whole generations loaded, wrapped and verified (gen__load), written into
  * a bank (gen__install) and made live with one write (ap__flip), counters
  * summed over CPUs (counters__read), test runs (bpfutil__test_run). What
@@ -56,12 +57,25 @@ void fx__fini(struct fx *fx);
 void fx__own(struct fx *fx, struct bpf_object *obj);
 /* (Re)load the plain dispatcher; runs enter through the newest one. */
 void fx__dispatcher(struct fx *fx, bool fail_closed);
+/*
+ * (Re)load the splitting dispatcher of a weighted canary (disp__load(),
+ * DISP_SPLIT) for the new bank's head @new_slot; runs enter through it.
+ * Its split map is new (weight 0) and becomes fx->ap.split_fd:
+ * ap__set_weight() sets the share.
+ */
+void fx__split(struct fx *fx, __u32 new_slot, bool fail_closed);
 
 /* Objects: build/bpf/@name.bpf.o and build/tests/bpf/@name.bpf.o. */
 const char *fx__bpf(const char *name);
 const char *fx__tbpf(const char *name);
 /* The program for the fixture's hook. */
 const char *fx__pick(const struct fx *fx, const char *xdp_prog, const char *tc_prog);
+/*
+ * A program of one's own, not a stage: program @prog of @object alone,
+ * loaded as it is (nothing bound to the attach point's maps), closed by
+ * fx__fini(). @return its fd.
+ */
+int fx__prog(struct fx *fx, const char *object, const char *prog);
 
 /* Start a new plan / append a stage (defaults: continue_on [pass], enforce). */
 void fx__plan(struct fx *fx);
@@ -104,6 +118,9 @@ int fx__compose_load(struct fx *fx, const struct compose_stage *s, int n, bool f
 __u32 fx__run(struct fx *fx, const void *pkt, __u32 len, __u32 repeat);
 /* ... through a program of one's own. */
 __u32 fx__run_prog(struct fx *fx, int prog_fd, const void *pkt, __u32 len, __u32 repeat);
+/* ... once, and the frame as @prog_fd left it: into @out (@cap bytes), its length *@out_len. */
+__u32 fx__run_out(struct fx *fx, int prog_fd, const void *pkt, __u32 len, void *out, __u32 cap,
+		  __u32 *out_len);
 
 /* Run @repeat times; what every slot counted meanwhile into @d. @return the verdict. */
 __u32 fx__run_deltas(struct fx *fx, const void *pkt, __u32 len, __u32 repeat,
