@@ -763,35 +763,28 @@ static void t_tags_same_choice(void **state)
 
 /* Table */
 
-#define CASES(hook, pfx)							\
-	{ pfx "rows: each flow's bucket pinned (two seeds)",			\
-	  t_flow_rows, tm__setup, tm__teardown, (void *)&hook },			\
-	{ pfx "rows tell ports/no ports/options apart",				\
-	  t_rows_discriminate, tm__setup, tm__teardown, (void *)&hook },		\
-	{ pfx "weight 0: everything old",					\
-	  t_weight_zero, tm__setup, tm__teardown, (void *)&hook },			\
-	{ pfx "weight 10000: every flow new, no flow (ARP, runts) old",	\
-	  t_weight_full, tm__setup, tm__teardown, (void *)&hook },			\
-	{ pfx "split map never written: old",					\
-	  t_split_unset, tm__setup, tm__teardown, (void *)&hook },			\
-	{ pfx "weight past 10000: new",						\
-	  t_weight_over_full, tm__setup, tm__teardown, (void *)&hook },			\
-	{ pfx "empty new head: slot 0, no miss",				\
-	  t_new_slot_empty, tm__setup, tm__teardown, (void *)&hook },			\
-	{ pfx "tg_new_slot not set: slot 0",					\
-	  t_new_slot_unset, tm__setup, tm__teardown, (void *)&hook },			\
-	{ pfx "empty slot 0, fail-open: pass, miss in stats[0]",		\
-	  t_entry_empty_fail_open, tm__setup, tm__teardown, (void *)&hook },		\
-	{ pfx "empty slot 0, fail-closed: drop, miss in stats[0]",		\
-	  t_entry_empty_fail_closed, tm__setup, tm__teardown, (void *)&hook },		\
-	{ pfx "both tail calls direct (JIT text is poked)",			\
-	  t_direct_tail_calls, tm__setup, tm__teardown, (void *)&hook },		\
-	{ pfx "VLAN and QinQ: the untagged choice, 2000 flows",			\
-	  t_tags_same_choice, tm__setup, tm__teardown, (void *)&hook },			\
-	{ pfx "20000 random flows: shares, prediction, monotone, seed",		\
-	  t_stats_random, tm__setup, tm__teardown, (void *)&hook },			\
-	{ pfx "20000 flows of one client: shares, prediction, monotone, seed", \
-	  t_stats_one_client, tm__setup, tm__teardown, (void *)&hook }
+#define CASE(pfx, name, fn, hk) { pfx name, fn, tm__setup, tm__teardown, (void *)&hk }
+#define CASES(hk, pfx)										\
+	CASE(pfx, "rows: each flow's bucket pinned (two seeds)", t_flow_rows, hk),		\
+	CASE(pfx, "rows tell ports/no ports/options apart", t_rows_discriminate, hk),		\
+	CASE(pfx, "weight 0: everything old", t_weight_zero, hk),				\
+	CASE(pfx, "weight 10000: every flow new, no flow (ARP, runts) old",			\
+	     t_weight_full, hk),								\
+	CASE(pfx, "split map never written: old", t_split_unset, hk),				\
+	CASE(pfx, "weight past 10000: new", t_weight_over_full, hk),				\
+	CASE(pfx, "empty new head: slot 0, no miss", t_new_slot_empty, hk),			\
+	CASE(pfx, "tg_new_slot not set: slot 0", t_new_slot_unset, hk),				\
+	CASE(pfx, "empty slot 0, fail-open: pass, miss in stats[0]",				\
+	     t_entry_empty_fail_open, hk),							\
+	CASE(pfx, "empty slot 0, fail-closed: drop, miss in stats[0]",				\
+	     t_entry_empty_fail_closed, hk),							\
+	CASE(pfx, "both tail calls direct (JIT text is poked)", t_direct_tail_calls, hk),	\
+	CASE(pfx, "VLAN and QinQ: the untagged choice, 2000 flows",				\
+	     t_tags_same_choice, hk),								\
+	CASE(pfx, "20000 random flows: shares, prediction, monotone, seed",			\
+	     t_stats_random, hk),								\
+	CASE(pfx, "20000 flows of one client: shares, prediction, monotone, seed",		\
+	     t_stats_one_client, hk)
 
 int main(void)
 {
