@@ -108,6 +108,26 @@ int disp__load(enum plan_hook hook, const struct disp_state *want, const struct 
 					  load_plain(hook, want, reuse_fds, prog_fd, made);
 }
 
+int disp__load_mem(struct ap *ap, const struct disp_state *want, int *prog_fd)
+{
+	struct disp_maps r = { ap->slots_fd, ap->stats_fd, ap->info_fd, -1 }, made;
+	bool split = want->kind == DISP_SPLIT;
+	int err = disp__load(ap->hook, want, &r, prog_fd, split ? &made : NULL);
+
+	if (err)
+		return err;
+	if (split) {
+		close(made.slots_fd);
+		close(made.stats_fd);
+		close(made.info_fd);
+		if (ap->split_fd >= 0)
+			close(ap->split_fd);
+		ap->split_fd = made.split_fd;
+	}
+	ap->disp = *want;
+	return 0;
+}
+
 /* A __u32 at @off in the program's frozen .rodata. */
 static int rodata_u32(const struct bpf_prog_info *pi, size_t off, __u32 *val)
 {

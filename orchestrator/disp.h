@@ -35,6 +35,15 @@ struct disp_maps {
 int disp__load(enum plan_hook hook, const struct disp_state *want, const struct disp_maps *reuse,
 	       int *prog_fd, struct disp_maps *made);
 
+/*
+ * disp__load() onto the maps of an attach point in memory
+ * (ap__prepare_mem()), attached nowhere: runs enter through *@prog_fd
+ * (the caller's) with BPF_PROG_TEST_RUN, as in the BPF tables and the
+ * benchmarks. DISP_SPLIT gives @ap a new split map (weight 0 until
+ * ap__set_weight()). @return 0 or negative errno.
+ */
+int disp__load_mem(struct ap *ap, const struct disp_state *want, int *prog_fd);
+
 /* What program @prog_id is: kind, fail-closed, split target. */
 int disp__inspect(__u32 prog_id, struct disp_state *st);
 

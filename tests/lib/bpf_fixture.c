@@ -59,32 +59,17 @@ void fx__init(struct fx *fx, enum plan_hook hook)
 	fx__dispatcher(fx, false);
 }
 
-/*
- * Runs enter through the newest dispatcher. A splitting one comes with a
- * split map of its own, never written (weight 0), which becomes the
- * attach point's: ap__set_weight() writes it, as in a weighted step.
- */
+/* Runs enter through the newest dispatcher. */
 static void load_dispatcher(struct fx *fx, const struct disp_state *want)
 {
-	struct disp_maps r = { fx->ap.slots_fd, fx->ap.stats_fd, fx->ap.info_fd, -1 }, made;
-	bool split = want->kind == DISP_SPLIT;
-	int fd, err = disp__load(fx->hook, want, &r, &fd, split ? &made : NULL);
+	int fd, err = disp__load_mem(&fx->ap, want, &fd);
 
 	if (err)
 		fail_msg("%s: %s dispatcher: %s", plan__hook_name(fx->hook),
-			 split ? "splitting" : "plain", strerror(-err));
-	if (split) {
-		close(made.slots_fd);
-		close(made.stats_fd);
-		close(made.info_fd);
-		if (fx->ap.split_fd >= 0)
-			close(fx->ap.split_fd);
-		fx->ap.split_fd = made.split_fd;
-	}
+			 want->kind == DISP_SPLIT ? "splitting" : "plain", strerror(-err));
 	if (fx->disp_fd >= 0)
 		close(fx->disp_fd);
 	fx->disp_fd = fd;
-	fx->ap.disp = *want;
 }
 
 void fx__dispatcher(struct fx *fx, bool fail_closed)

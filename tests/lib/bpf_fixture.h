@@ -3,7 +3,7 @@
  * Test-only glue for the BPF_PROG_TEST_RUN tables (tests/bpf). The
  * plumbing itself is the orchestrator's, linked in: an attach point's maps
  * without an interface (ap__prepare_mem), its dispatcher, plain or
- * splitting (disp__load), the share of a split (ap__set_weight),
+ * splitting (disp__load_mem), the share of a split (ap__set_weight),
  * whole generations loaded, wrapped and verified (gen__load), written into
  * a bank (gen__install) and made live with one write (ap__flip), counters
  * summed over CPUs (counters__read), test runs (bpfutil__test_run). What
@@ -58,10 +58,9 @@ void fx__own(struct fx *fx, struct bpf_object *obj);
 /* (Re)load the plain dispatcher; runs enter through the newest one. */
 void fx__dispatcher(struct fx *fx, bool fail_closed);
 /*
- * (Re)load the splitting dispatcher of a weighted canary (disp__load(),
- * DISP_SPLIT) for the new bank's head @new_slot; runs enter through it.
- * Its split map is new (weight 0) and becomes fx->ap.split_fd:
- * ap__set_weight() sets the share.
+ * (Re)load the splitting dispatcher of a weighted canary (DISP_SPLIT) for
+ * the new bank's head @new_slot; runs enter through it. Its split map is
+ * new (weight 0) and the attach point's: ap__set_weight() sets the share.
  */
 void fx__split(struct fx *fx, __u32 new_slot, bool fail_closed);
 
