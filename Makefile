@@ -60,7 +60,7 @@ TEST_BPF_HDRS	:= $(wildcard tests/bpf/progs/*.h)
 BENCH_BPF_SRCS	:= $(wildcard tests/bpf/progs/bench_*.bpf.c)
 BENCH_BPF_OBJS	:= $(patsubst tests/bpf/progs/%.bpf.c,$(BUILD)/tests/bpf/%.bpf.o,$(BENCH_BPF_SRCS))
 TEST_BPF_HDRS	:= $(wildcard tests/bpf/progs/*.h)
-# Header-only test helpers (fixture, packet builder); tools use them too.
+# Header-only test helpers (packet builder, JSON checks); tools use them too.
 TEST_HDRS	:= $(wildcard tests/lib/*.h)
 
 UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
@@ -133,6 +133,13 @@ $(BUILD)/tools/%: tools/%.c $(BPF_HDRS) $(TEST_HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
+
+# The bench tools load and run through the orchestrator's own modules
+# (every object but main.o, as the tests link them).
+$(BENCH_BINS): $(BUILD)/tools/%: tools/%.c $(ORCH_LIB_OBJS) $(BPF_HDRS) $(TEST_HDRS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $< $(ORCH_LIB_OBJS) -o $@ $(LDLIBS)
 
 # The README's test command: unit, BPF test-run tables, integration.
 test: deps
