@@ -24,10 +24,17 @@ _tailgate_valued() {
 		sed -n 's/^ *\(-[A-Za-z0-9], \)\{0,1\}\(--[A-Za-z0-9-]*\)=\([A-Z][A-Z_]*\).*/\2 \3/p'
 }
 
+# Interfaces starting with $1 into COMPREPLY, quoted for the shell: a
+# name may hold '"' or '\\' (compgen -W would strip them).
 _tailgate_ifaces() {
-	local d
+	local d n q
+	COMPREPLY=()
 	for d in /sys/class/net/*; do
-		[[ -e $d ]] && printf '%s\n' "${d##*/}"
+		[[ -e $d ]] || continue
+		n=${d##*/}
+		[[ $n == "$1"* ]] || continue
+		printf -v q '%q' "$n"
+		COMPREPLY+=("$q")
 	done
 }
 
@@ -86,7 +93,7 @@ _tailgate() {
 			COMPREPLY=($(compgen -f -- "$cur"))
 			;;
 		IFACE)
-			COMPREPLY=($(compgen -W "$(_tailgate_ifaces)" -- "$cur"))
+			_tailgate_ifaces "$cur"
 			;;
 		PLAN)
 			_tailgate_plans "$cur"
@@ -112,7 +119,7 @@ _tailgate() {
 		[[ $nopos == 1 ]] || _tailgate_plans "$cur"
 		;;
 	rollback | detach | restore)
-		COMPREPLY=($(compgen -W "$(_tailgate_ifaces)" -- "$cur"))
+		_tailgate_ifaces "$cur"
 		;;
 	sandbox)
 		COMPREPLY=($(compgen -W "up down status" -- "$cur"))
