@@ -227,6 +227,9 @@ INSTALL_BPF	:= counter blocklist seed_counter
 INSTALL_HDRS	:= tailgate_stage.h tailgate_abi.h tailgate_codes.h
 SYSTEMD_UNITS	:= tailgate-restore.service tailgate-metrics.service tailgate-metrics.timer
 
+# Relative to ${prefix} where they are, so pkg-config --define-prefix works.
+PC_INCLUDEDIR	 = $(if $(filter $(PREFIX)/include,$(INCLUDEDIR)),$${prefix}/include,$(INCLUDEDIR))
+PC_BPFOBJDIR	 = $(if $(filter $(PREFIX)/lib/tailgate/bpf,$(BPFOBJDIR)),$${prefix}/lib/tailgate/bpf,$(BPFOBJDIR))
 TG_VERSION_STR	 = $(shell sed -n 's/^.define TG_VERSION[[:space:]]*"\(.*\)"/\1/p' orchestrator/tailgate.h)
 
 # The pkg-config file and the units are written for this PREFIX (the
@@ -239,8 +242,8 @@ install: $(BUILD)/tailgate $(BPF_OBJS) $(MAN_PAGES)
 	$(Q)install -m 0755 $(BUILD)/tailgate $(DESTDIR)$(SBINDIR)/tailgate
 	$(Q)install -m 0644 $(patsubst %,$(BUILD)/bpf/%.bpf.o,$(INSTALL_BPF)) $(DESTDIR)$(BPFOBJDIR)/
 	$(Q)install -m 0644 $(addprefix bpf/include/,$(INSTALL_HDRS)) $(DESTDIR)$(INCLUDEDIR)/tailgate/
-	$(Q)printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$(INCLUDEDIR)' \
-		'bpfobjdir=$(BPFOBJDIR)' '' 'Name: tailgate' \
+	$(Q)printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$(PC_INCLUDEDIR)' \
+		'bpfobjdir=$(PC_BPFOBJDIR)' '' 'Name: tailgate' \
 		'Description: headers for tailgate XDP and tc stages (clang -target bpf)' \
 		'Version: $(TG_VERSION_STR)' \
 		'Cflags: -I$${includedir}/tailgate -idirafter /usr/include/$(MULTIARCH)' \
