@@ -82,6 +82,9 @@ TEST_BPF_OBJS	:= $(patsubst tests/bpf/progs/%.bpf.c,$(BUILD)/tests/bpf/%.bpf.o,$
 # Programs only the benchmarks run (make bench builds them).
 BENCH_BPF_SRCS	:= $(wildcard tests/bpf/progs/bench_*.bpf.c)
 BENCH_BPF_OBJS	:= $(patsubst tests/bpf/progs/%.bpf.c,$(BUILD)/tests/bpf/%.bpf.o,$(BENCH_BPF_SRCS))
+TEST_BPF_HDRS	:= $(wildcard tests/bpf/progs/*.h)
+# Header-only test helpers (fixture, packet builder); tools use them too.
+TEST_HDRS	:= $(wildcard tests/lib/*.h)
 
 UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
 UNIT_BINS	:= $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
@@ -112,7 +115,7 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(BUILD)/vmlinux.h
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/tests/bpf/%.bpf.o: tests/bpf/progs/%.bpf.c $(BPF_HDRS) $(BUILD)/vmlinux.h
+$(BUILD)/tests/bpf/%.bpf.o: tests/bpf/progs/%.bpf.c $(BPF_HDRS) $(TEST_BPF_HDRS) $(BUILD)/vmlinux.h
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
@@ -131,17 +134,17 @@ $(BUILD)/tailgate: $(ORCH_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(ORCH_LIB_OBJS)
+$(BUILD)/tests/unit/%: tests/unit/%.c $(ORCH_LIB_OBJS) $(BPF_HDRS) $(TEST_HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -Itests/lib $^ -o $@ $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -Itests/lib $(filter-out %.h,$^) -o $@ $(LDLIBS) -lcmocka
 
-$(BUILD)/tests/bpf/%: tests/bpf/%.c $(ORCH_LIB_OBJS) $(BPF_OBJS) $(TEST_BPF_OBJS)
+$(BUILD)/tests/bpf/%: tests/bpf/%.c $(ORCH_LIB_OBJS) $(BPF_OBJS) $(TEST_BPF_OBJS) $(BPF_HDRS) $(TEST_HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -Itests/lib $< $(ORCH_LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
 
-$(BUILD)/tools/%: tools/%.c
+$(BUILD)/tools/%: tools/%.c $(BPF_HDRS) $(TEST_HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $< -o $@ $(LDLIBS)

@@ -158,15 +158,22 @@ static bool rejected(uint64_t gen)
 	       (g.outcome == GEN_ROLLED_BACK || g.outcome == GEN_ABORTED || g.outcome == GEN_RUNNING);
 }
 
-/* The bank that should serve: the recorded one, else a complete non-rejected one. */
+/*
+ * The bank that should serve. The kernel says what is live: a complete
+ * generation that did not fail its rollout stays (a manual rollback the
+ * records had no time to note included). Otherwise the one the records
+ * say served last, else any complete one that did not fail.
+ */
 static int wanted_bank(const struct ap *ap, const struct ap_record *rec)
 {
-	int b = ap__bank_of_gen(ap, rec->live_gen);
+	int b;
 
+	if (ap->live >= 0 && (ap->bank[ap->live].complete || !ap->bank[ap->live].gen) &&
+	    !rejected(ap->bank[ap->live].gen))
+		return ap->live;
+	b = ap__bank_of_gen(ap, rec->live_gen);
 	if (b >= 0 && ap->bank[b].complete)
 		return b;
-	if (ap->live >= 0 && !rejected(ap->bank[ap->live].gen))
-		return ap->live;
 	for (b = 0; b < (int)TG_NR_BANKS; b++)
 		if (ap->bank[b].complete && !rejected(ap->bank[b].gen))
 			return b;

@@ -91,7 +91,7 @@ static const char *license_of(const struct gen_ctx *c, int first, int n)
 
 	/* One program: GPL only if every stage in it allows it. */
 	for (i = first; i < first + n; i++)
-		if (!stage__gpl_compatible(c->spec->src[i].license))
+		if (!object__gpl_compatible(c->spec->src[i].license))
 			return c->spec->src[i].license;
 	return "GPL";
 }

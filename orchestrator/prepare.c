@@ -89,7 +89,7 @@ int prepare__objects(struct run *r)
 	int i, err;
 
 	for (i = 0; i < r->plan->nr_stages; i++) {
-		err = stage__read(&r->plan->stages[i], &r->src[i]);
+		err = object__read(&r->plan->stages[i], &r->src[i]);
 		if (err)
 			return TG_ERR_PREFLIGHT;
 	}
@@ -120,7 +120,7 @@ int prepare__captured(struct run *r)
 	r->own_plan = true;
 	for (i = 0; i < r->plan->nr_stages && i < r->rec.nr_stages; i++) {
 		elf = store__get(r->rec.obj_sha[i], STORE_MAX_OBJECT, &len);
-		if (!elf || stage__adopt(&r->plan->stages[i], elf, len, &r->src[i])) {
+		if (!elf || object__adopt(&r->plan->stages[i], elf, len, &r->src[i])) {
 			if (!elf)
 				free(elf);
 			pr_warn("stage '%s': its captured object is missing or damaged in %s/store; run 'tailgate abort' or 'tailgate recover'\n",

@@ -73,7 +73,7 @@ void runner__free(struct run *r)
 		ap__close(&r->t[i].ap);
 	}
 	for (i = 0; i < TG_MAX_STAGES; i++)
-		stage__free_src(&r->src[i]);
+		object__free(&r->src[i]);
 	if (r->own_plan)
 		plan__free(r->plan);
 	free(r->plan_text);
