@@ -51,7 +51,7 @@ static void note(struct recover *rc, const char *ifname, enum plan_hook hook, co
 		jsonw_string_field(out__json(), "fix", what);
 		jsonw_end_object(out__json());
 	} else {
-		printf("%s\n", detail);
+		out__info("%s", detail);
 	}
 	history__event("recover", detail);
 	rc->fixed++;
@@ -114,8 +114,8 @@ static int settle_journal(struct recover *rc)
 		return err;
 	}
 	if (ro->status == RO_PAUSED) {
-		printf("rollout of %s (generation %" PRIu64 ") is paused: left as it is; 'tailgate promote' or 'tailgate abort' continue it\n",
-		       ro->plan_name, ro->id);
+		out__info("rollout of %s (generation %" PRIu64 ") is paused: left as it is; 'tailgate promote' or 'tailgate abort' continue it",
+			  ro->plan_name, ro->id);
 		rc->paused = ro;
 		return 0;
 	}
@@ -130,8 +130,8 @@ static int settle_journal(struct recover *rc)
 			g.outcome = GEN_ABORTED;
 			store__save_gen(&g);
 		}
-		printf("rollout of %s (generation %" PRIu64 "): interrupted, rolled back\n",
-		       ro->plan_name, ro->id);
+		out__info("rollout of %s (generation %" PRIu64 "): interrupted, rolled back",
+			  ro->plan_name, ro->id);
 	}
 	err = history__rollout(ro) ?: journal__remove();
 	free(ro);
@@ -260,8 +260,8 @@ static int run_recover(void *cfg, char **pos, int nr)
 		jsonw_int_field(out__json(), "fixed", rc.fixed);
 		jsonw_int_field(out__json(), "problems", rc.errors);
 	} else {
-		printf("recover: %d fix%s, %d problem%s left\n", rc.fixed, rc.fixed == 1 ? "" : "es",
-		       rc.errors, rc.errors == 1 ? "" : "s");
+		out__info("recover: %d fix%s, %d problem%s left", rc.fixed, rc.fixed == 1 ? "" : "es",
+			  rc.errors, rc.errors == 1 ? "" : "s");
 	}
 	return rc.errors ? TG_ERR_INCONSISTENT : 0;
 }

@@ -33,7 +33,7 @@ static void result(const char *ifname, enum plan_hook hook, const char *state, u
 
 	if (!w) {
 		if (msg)
-			printf("%s\n", msg);
+			out__info("%s", msg);
 		return;
 	}
 	jsonw_start_object(w);
