@@ -143,6 +143,8 @@ done
 } >"$work/inventory.ini"
 export ANSIBLE_LOCAL_TEMP=$work/ansible-local ANSIBLE_REMOTE_TEMP=$work/ansible-remote
 export ANSIBLE_RETRY_FILES_ENABLED=false ANSIBLE_FORCE_COLOR=${ANSIBLE_FORCE_COLOR:-1}
+# Results as YAML: a failed host's document reads better than one JSON line.
+export ANSIBLE_CALLBACK_RESULT_FORMAT=${ANSIBLE_CALLBACK_RESULT_FORMAT:-yaml}
 sleep 1
 
 run() { # VERSION: the playbook, as an operator runs it
