@@ -136,7 +136,7 @@ done
 {
 	printf '[canary]\ncanary1\n\n[fleet]\nfleet1\nfleet2\n\n'
 	printf '[all:vars]\nansible_connection=local\nansible_python_interpreter=/usr/bin/python3\n'
-	printf 'tailgate_bin=%s\ntailgate_serial=1\n' "$tg"
+	printf 'tailgate_bin=%s\n' "$tg"
 	printf 'tailgate_plan=%s/{{ inventory_hostname }}/{{ tgf_version }}.yaml\n' "$work"
 	printf 'tailgate_state_dir=%s/{{ inventory_hostname }}/state\n' "$work"
 	printf 'tailgate_pin_root=/sys/fs/bpf/tgf-demo-{{ inventory_hostname }}\n'
@@ -148,8 +148,8 @@ export ANSIBLE_CALLBACK_RESULT_FORMAT=${ANSIBLE_CALLBACK_RESULT_FORMAT:-yaml}
 sleep 1
 
 run() { # VERSION: the playbook, as an operator runs it
-	echo "+ ansible-playbook -i inventory.ini examples/fleet/rollout.yml -e tgf_version=$1"
-	"$playbook" -i "$work/inventory.ini" "$here/rollout.yml" -e "tgf_version=$1"
+	echo "+ ansible-playbook -i inventory.ini examples/fleet/rollout.yml -e tailgate_serial=1 -e tgf_version=$1"
+	"$playbook" -i "$work/inventory.ini" "$here/rollout.yml" -e tailgate_serial=1 -e "tgf_version=$1"
 }
 slot0() { bpftool map lookup pinned "$(pin_root "$1")/tgf${tag[$1]}$2/xdp/slots" key 0 0 0 0 2>/dev/null |
 	sed -n 's/.*"value": *\([0-9][0-9]*\).*/\1/p'; }

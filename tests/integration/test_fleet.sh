@@ -6,7 +6,7 @@
 # each with its own two interfaces (veth into its own namespaces, live
 # ping traffic), pin root and state directory:
 #   canary1 (tgftc0/1, group canary), fleet1 (tgfta0/1), fleet2 (tgftb0/1,
-#   whose clients also send IPv6), waves of 1 (tailgate_serial=1).
+#   whose clients also send IPv6), waves of 1 (the default).
 # Results are read from the JSON callback (ANSIBLE_STDOUT_CALLBACK=json),
 # each host's tailgate history and, for slot 0, stock bpftool.
 #   0. a first install (counter-v3) failing in wave 2: canary1 and fleet1,
@@ -107,7 +107,7 @@ inventory() {
 	{
 		printf '[canary]\ncanary1\n\n[fleet]\nfleet1\nfleet2\n%s\n\n' "${2:-}"
 		printf '[all:vars]\nansible_connection=local\nansible_python_interpreter=/usr/bin/python3\n'
-		printf 'tailgate_bin=%s\ntailgate_serial=1\n' "$TG"
+		printf 'tailgate_bin=%s\n' "$TG"
 		printf 'tailgate_plan=%s/{{ inventory_hostname }}/{{ tgf_version }}.yaml\n' "$TG_TMP"
 		printf 'tailgate_state_dir=%s/{{ inventory_hostname }}/state\n' "$TG_TMP"
 		printf 'tailgate_pin_root=%s-{{ inventory_hostname }}\n' "$TAILGATE_PIN_ROOT"
