@@ -23,7 +23,7 @@ endif
 # installs the missing ones and nothing when all are there.
 DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libyaml-dev \
 	    libcmocka-dev pkg-config iproute2 iputils-ping \
-	    libclang-rt-14-dev make gcc jq \
+	    libclang-rt-14-dev make gcc jq ansible-core \
 	    scdoc groff-base man-db bash-completion \
 	    prometheus python3 python3-prometheus-client util-linux
 # scdoc builds the man pages; groff and man render them in the tests.
@@ -183,6 +183,13 @@ test-integration: all
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)examples/demo.sh
+
+# Three local "hosts" (own interfaces, pin roots, state dirs) driven by
+# ansible-playbook with examples/fleet/rollout.yml.
+.PHONY: fleet-demo
+fleet-demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)examples/fleet/demo.sh
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS) $(BENCH_BPF_OBJS)
