@@ -31,7 +31,7 @@ struct each {
 	const char *ifname;
 	enum cli_each (*cb)(const char *, enum plan_hook, void *);
 	void *ctx;
-	int found, failed;
+	int found, failed, refused;
 };
 
 static int each_cb(const char *ifname, enum plan_hook hook, void *ctx)
@@ -41,8 +41,16 @@ static int each_cb(const char *ifname, enum plan_hook hook, void *ctx)
 	if (e->ifname && strcmp(e->ifname, ifname))
 		return 0;
 	e->found++;
-	if (e->cb(ifname, hook, e->ctx) == CLI_FAILED)
+	switch (e->cb(ifname, hook, e->ctx)) {
+	case CLI_FAILED:
 		e->failed++;
+		break;
+	case CLI_REFUSED:
+		e->refused++;
+		break;
+	default:
+		break;
+	}
 	return 0;
 }
 
@@ -76,7 +84,7 @@ int cli__foreach(const char *verb, char **names, int nr, bool all,
 		return err;
 	if (e.failed)
 		return TG_ERR_INCONSISTENT;
-	return missing ? TG_ERR_USAGE : 0;
+	return missing || e.refused ? TG_ERR_USAGE : 0;
 }
 
 static void interfaces_json(jsonw_t *w, const struct run *r)

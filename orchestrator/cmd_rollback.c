@@ -64,24 +64,25 @@ static enum cli_each rollback_cb(const char *ifname, enum plan_hook hook, void *
 		return CLI_SKIPPED;
 	c->matched++;
 	err = ap__open(&ap, ifname, hook);
-	if (err || ap.live < 0) {
+	if (err || ap.live == AP_BANK_FOREIGN) {
 		snprintf(msg, sizeof(msg), "%s/%s: %s", ifname, hk,
-			 err ? ap__strerror(err) : ap.live == AP_BANK_NONE ?
-			 "no generation is live, nothing to roll back" :
-			 "slot 0 heads neither bank; run 'tailgate recover'");
+			 err ? ap__strerror(err) : "slot 0 heads neither bank; run 'tailgate recover'");
 		pr_warn("rollback %s\n", msg);
 		result(ifname, hook, "failed", 0, msg);
 		ap__close(&ap);
 		return CLI_FAILED;
 	}
-	to = !ap.live;
-	if (!ap.bank[to].nr || (ap.bank[to].gen && !ap.bank[to].complete)) {
-		snprintf(msg, sizeof(msg), "%s/%s: no complete previous generation is loaded in bank %c",
-			 ifname, hk, 'A' + to);
-		pr_warn("rollback %s\n", msg);
-		result(ifname, hook, "failed", 0, msg);
+	to = ap.live == AP_BANK_NONE ? -1 : !ap.live;
+	if (to < 0 || !ap.bank[to].nr || (ap.bank[to].gen && !ap.bank[to].complete)) {
+		/* Nothing to go back to is no error; with --all it is no news. */
+		snprintf(msg, sizeof(msg), "%s/%s: %s", ifname, hk, to < 0 ?
+			 "no generation is live, nothing to roll back" :
+			 "no complete previous generation is loaded, nothing to roll back to");
+		if (!c->all)
+			pr_warn("rollback %s\n", msg);
+		result(ifname, hook, c->all ? "skipped" : "refused", to < 0 ? 0 : ap.bank[ap.live].gen, msg);
 		ap__close(&ap);
-		return CLI_FAILED;
+		return c->all ? CLI_SKIPPED : CLI_REFUSED;
 	}
 	store__load_gen(ap.bank[to].gen, &g);
 	if ((g.outcome == GEN_ROLLED_BACK || g.outcome == GEN_ABORTED) && ap.bank[to].gen && !c->force) {
@@ -90,7 +91,7 @@ static enum cli_each rollback_cb(const char *ifname, enum plan_hook hook, void *
 		pr_warn("rollback %s\n", msg);
 		result(ifname, hook, "refused", ap.bank[ap.live].gen, msg);
 		ap__close(&ap);
-		return CLI_FAILED;
+		return CLI_REFUSED;
 	}
 	err = ap__serve(&ap, to, ap.bank[to].gen && g.gen ? g.fail_closed : ap.disp.fail_closed);
 	fault__point("after-rollback-flip");
