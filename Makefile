@@ -111,59 +111,65 @@ $(BUILD)/vmlinux.h:
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp
 	$(Q)mv $@.tmp $@
 
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(BUILD)/vmlinux.h
-	$(call msg,BPF,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+# Dependencies on headers come from the compilers (-MMD: a .d beside each
+# object, read back below), not from lists of every header.
+DEPFLAGS	:= -MMD -MP
 
-$(BUILD)/tests/bpf/%.bpf.o: tests/bpf/progs/%.bpf.c $(BPF_HDRS) $(TEST_BPF_HDRS) $(BUILD)/vmlinux.h
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/tests/bpf/%.bpf.o: tests/bpf/progs/%.bpf.c $(BUILD)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(call msg,GENSKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@.tmp
 	$(Q)mv $@.tmp $@
 
-$(BUILD)/obj/%.o: orchestrator/%.c $(ORCH_HDRS) $(BPF_HDRS) $(SKELS)
+# The skeletons are generated headers: they must exist before the first
+# compile; after that the .d files know who includes them.
+$(BUILD)/obj/%.o: orchestrator/%.c | $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(BUILD)/tailgate: $(ORCH_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(ORCH_LIB_OBJS) $(BPF_HDRS) $(TEST_HDRS)
+$(BUILD)/tests/unit/%: tests/unit/%.c $(ORCH_LIB_OBJS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -Itests/lib $(filter-out %.h,$^) -o $@ $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) -Itests/lib $^ -o $@ $(LDLIBS) -lcmocka
 
 # Test-only glue of the BPF tables; the plumbing itself is the orchestrator's.
-$(BUILD)/tests/lib/%.o: tests/lib/%.c tests/lib/%.h $(ORCH_HDRS) $(BPF_HDRS)
+$(BUILD)/tests/lib/%.o: tests/lib/%.c | $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/lib -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -Itests/lib -c $< -o $@
 
 BPFT_LIB_OBJS	:= $(BUILD)/tests/lib/bpf_fixture.o $(BUILD)/tests/lib/bpf_model.o
 
-$(BUILD)/tests/bpf/%: tests/bpf/%.c $(BPFT_LIB_OBJS) $(ORCH_LIB_OBJS) $(BPF_OBJS) $(TEST_BPF_OBJS) $(BPF_HDRS) $(TEST_HDRS)
+$(BUILD)/tests/bpf/%: tests/bpf/%.c $(BPFT_LIB_OBJS) $(ORCH_LIB_OBJS) $(BPF_OBJS) $(TEST_BPF_OBJS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -Itests/lib $< $(BPFT_LIB_OBJS) $(ORCH_LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) -Itests/lib $< $(BPFT_LIB_OBJS) $(ORCH_LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
 
-$(BUILD)/tools/%: tools/%.c $(BPF_HDRS) $(TEST_HDRS)
+$(BUILD)/tools/%: tools/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $< -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) $< -o $@ $(LDLIBS)
 
 # The bench tools load and run through the orchestrator's own modules
 # (every object but main.o, as the tests link them).
-$(BENCH_BINS): $(BUILD)/tools/%: tools/%.c $(ORCH_LIB_OBJS) $(BPF_HDRS) $(TEST_HDRS)
+$(BENCH_BINS): $(BUILD)/tools/%: tools/%.c $(ORCH_LIB_OBJS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $< $(ORCH_LIB_OBJS) -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) $< $(ORCH_LIB_OBJS) -o $@ $(LDLIBS)
 
 # The README's test command: unit, BPF test-run tables, integration.
 test: deps
@@ -309,3 +315,5 @@ clean:
 
 # Keep intermediate objects (skeleton inputs, test objects).
 .SECONDARY:
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
