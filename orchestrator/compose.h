@@ -83,6 +83,6 @@ int compose__origin(const struct compose_prog *p, size_t idx, size_t *stage_insn
 enum tg_verdict compose__verdict(bool xdp, int code);
 
 /* Frame the wrapper's main adds below the stage: bytes, as the verifier rounds it. */
-#define COMPOSE_MAIN_STACK	32
+#define COMPOSE_MAIN_STACK	32u
 
 #endif /* __TG_COMPOSE_H */

@@ -153,7 +153,7 @@ static int rm_dir_entries(const char *path)
 {
 	char child[PATH_MAX];
 	struct dirent *de;
-	int err = 0;
+	int err = 0, sub;
 	DIR *d;
 
 	d = opendir(path);
@@ -166,7 +166,9 @@ static int rm_dir_entries(const char *path)
 			err = -ENAMETOOLONG;
 			continue;
 		}
-		err = pins__rm_rf(child) ?: err;
+		sub = pins__rm_rf(child);
+		if (sub)
+			err = sub;
 	}
 	closedir(d);
 	return err;
