@@ -84,10 +84,17 @@ static enum cli_each rollback_cb(const char *ifname, enum plan_hook hook, void *
 		ap__close(&ap);
 		return c->all ? CLI_SKIPPED : CLI_REFUSED;
 	}
-	store__load_gen(ap.bank[to].gen, &g);
-	if ((g.outcome == GEN_ROLLED_BACK || g.outcome == GEN_ABORTED) && ap.bank[to].gen && !c->force) {
-		snprintf(msg, sizeof(msg), "%s/%s: bank %c holds generation %" PRIu64 " (%s), which failed its rollout; nothing older is loaded. 'tailgate rollback --force %s' flips onto it anyway",
-			 ifname, hk, 'A' + to, ap.bank[to].gen, g.plan_name, ifname);
+	/*
+	 * Only a promoted generation was vetted. No rollout is in progress
+	 * (check_no_rollout), so one still "running" is a rollout whose end
+	 * could not be recorded (a full state file system): never vetted.
+	 */
+	if (ap.bank[to].gen && !store__load_gen(ap.bank[to].gen, &g) && g.outcome != GEN_PROMOTED &&
+	    g.outcome != GEN_UNKNOWN && !c->force) {
+		snprintf(msg, sizeof(msg), "%s/%s: bank %c holds generation %" PRIu64 " (%s), which %s; nothing older is loaded. 'tailgate rollback --force %s' flips onto it anyway",
+			 ifname, hk, 'A' + to, ap.bank[to].gen, g.plan_name,
+			 g.outcome == GEN_RUNNING ? "was never promoted (its rollout's end was not recorded)" :
+						    "failed its rollout", ifname);
 		pr_warn("rollback %s\n", msg);
 		result(ifname, hook, "refused", ap.bank[ap.live].gen, msg);
 		ap__close(&ap);
