@@ -382,6 +382,12 @@ int prepare__capture(struct run *r)
 		memcpy(r->ro->plan_sha, r->rec.plan_sha, SHA256_LEN);
 		err = store__save_gen(&r->rec);
 	}
+	/* The captures may have used the reserve up: the rollout needs it whole. */
+	if (!err && files__reserve()) {
+		pr_warn("the state file system under %s has no room left for tailgate's reserve once the rollout is captured; free space first: nothing changed\n",
+			pins__state_dir());
+		return -ENOSPC;
+	}
 	if (err)
 		pr_warn("cannot record the rollout in %s: %s; nothing changed\n", pins__state_dir(),
 			strerror(-err));
