@@ -29,6 +29,7 @@
 #include "journal.h"
 #include "log.h"
 #include "out.h"
+#include "pins.h"
 #include "steps.h"
 #include "store.h"
 #include "tailgate.h"
@@ -134,6 +135,9 @@ static int settle_journal(struct recover *rc)
 			  ro->plan_name, ro->id);
 	}
 	err = history__rollout(ro) ?: journal__remove();
+	if (err)
+		pr_warn("recover: the rollout of %s (generation %" PRIu64 ") cannot be recorded in the history under %s: %s; the journal is kept until it can (make the history writable, or free space, and run 'tailgate recover' again)\n",
+			ro->plan_name, ro->id, pins__state_dir(), strerror(-err));
 	free(ro);
 	return err;
 }
