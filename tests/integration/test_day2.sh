@@ -1,0 +1,269 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+# test_day2: regression tests of the outage-class defects of issue 14, on
+# the real kernel with real traffic (UDP counted by tools/tgtraffic):
+#   1. on_tail_miss: drop on interfaces without a dispatcher: the fleet
+#      passes every packet during the canary phase (also after a SIGKILL
+#      there); a rolled-back first install leaves no dispatcher and no pins;
+#   2. the state file system fills up while a bad canary is judged: the
+#      canary goes back (bpftool), exit 3 with the reserve / 4 without, and
+#      the message, history and status say so; nothing says promoted, and
+#      the failed generation cannot be rolled back onto afterwards;
+#   3. history cannot be appended at the end of a good rollout (chattr +i,
+#      or a directory in its place): exit 4 saying so, the fleet stays
+#      promoted, and the next apply / recover records it, rolling nothing
+#      back; a full file system during the last wave's judgement (the
+#      reserve takes it) leaves the promotion in place too;
+#   4. the exec gate: a glob-matched interface named 'tgd2;>tgd2F' never
+#      reaches a shell; exec_timeout kills the check's process group; its
+#      output never reaches stdout (apply --json is one document); it sees
+#      fds 0-2 only;
+#   5. gate blind spots: traffic stopping mid-analysis (min_rate_ratio), a
+#      stage that bounces every packet (XDP_TX) and one that redirects 10%
+#      into nowhere or drops 5% under a loose max_drop_ratio
+#      (max_verdict_delta) are all rolled back;
+#   6. SIGINT and SIGTERM during an analysis: exit 3, canary back, journal
+#      gone, history says signal; also while an exec check runs with
+#      on_failure: pause; a second signal exits at once and recover restores;
+#   7. promote after a pause runs the captured plan and objects, whatever
+#      the plan file and the object now hold;
+#   8. a state directory others can write, or a journal owned by another
+#      uid, is refused and a planted exec gate never runs;
+#   9. under 'ip netns exec' apply is refused naming 'nsenter --net=',
+#      nothing is pinned or attached; under nsenter it works.
+# D2_ONLY="1 4" runs some sections only.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/common.sh"
+. "$top/tests/lib/day2.sh"
+
+tg_test_begin day2
+[[ -x $TG_TRAFFIC ]] || tg_fail "$TG_TRAFFIC is not built; run make"
+for f in counter blocklist drop_all; do
+	[[ -f $D2_BPF/$f.bpf.o ]] || tg_fail "$D2_BPF/$f.bpf.o is not built; run make"
+done
+for f in tx_all redirect_10pct drop_5pct; do
+	[[ -f $D2_TBPF/$f.bpf.o ]] || tg_fail "$D2_TBPF/$f.bpf.o is not built; run make"
+done
+
+P=$TG_TMP/plans
+mkdir -p "$P"
+STATE0=$TAILGATE_STATE_DIR
+HIST() { echo "$TAILGATE_STATE_DIR/history.jsonl"; }
+JOURNAL() { echo "$TAILGATE_STATE_DIR/rollout.journal"; }
+
+want() { [[ -z ${D2_ONLY:-} || " $D2_ONLY " == *" $1 "* ]]; }
+
+for i in 0 1 2 3; do d2_host $i; done
+
+# A fresh state directory and no dispatcher anywhere: each section starts clean.
+fresh() {
+	"$TG" detach --all >/dev/null 2>&1
+	rm -rf "$TAILGATE_PIN_ROOT"
+	export TAILGATE_STATE_DIR=$STATE0/$1
+	mkdir -p -m 0700 "$TAILGATE_STATE_DIR"
+}
+
+STEPS_SHORT='  - canary: {}
+  - analyze: {duration: 1s, interval: 500ms}
+  - promote: {batch: 3}'
+FLEET="tgd21, tgd22, tgd23"
+
+# v1 everywhere, under a short flow into the canary.
+setup_v1() {
+	d2_plan "$P/v1.yaml" v1 tgd20 "$FLEET" counter "$STEPS_SHORT"
+	d2_flow 0 3 300 9100
+	"$TG" apply -q "$P/v1.yaml" >"$TG_TMP/v1.out" 2>&1 || tg_fail "setup: apply v1: $(cat "$TG_TMP/v1.out")"
+	kill "$D2_FLOW" 2>/dev/null
+}
+
+newest_history() { grep '"type":"rollout"' "$(HIST)" | tail -n 1; }
+
+# ---------------------------------------------------------------------------
+if want 1; then
+echo "# 1. on_tail_miss: drop on interfaces with no dispatcher yet"
+fresh s1
+for i in 0 1 2 3; do d2_no_dispatcher tgd2$i || tg_fail "tgd2$i has a dispatcher before section 1"; done
+STEPS1='  - canary: {}
+  - analyze: {duration: 5s, interval: 500ms}
+  - promote: {batch: 3}'
+d2_plan "$P/fc_good.yaml" fc_good tgd20 "$FLEET" counter "$STEPS1" '' 'on_tail_miss: drop'
+d2_flow 0 12 300 9100
+"$TG" apply "$P/fc_good.yaml" >"$TG_TMP/fc_good.out" 2>&1 &
+ap=$!
+d2_wait_for "$TG_TMP/fc_good.out" "analyze 1 interface" || tg_fail "fc_good: no analysis: $(cat "$TG_TMP/fc_good.out")"
+for i in 1 2 3; do
+	tg_check "canary phase: tgd2$i has the dispatcher attached (install)" test -n "$(d2_xdp tgd2$i)"
+	tg_assert_eq "$(d2_slot0 tgd2$i)" "" "canary phase: tgd2$i slot 0 still empty"
+	d2_lossless $i 300 "canary phase: fail-closed fleet tgd2$i passes every packet"
+done
+wait $ap
+tg_assert_eq "$?" 0 "fail-closed first install: promoted"
+for i in 0 1 2 3; do d2_lossless $i 200 "promoted fail-closed: tgd2$i passes every packet"; done
+"$TG" detach --all >/dev/null 2>&1
+kill "$D2_FLOW" 2>/dev/null
+
+d2_plan "$P/fc_bad.yaml" fc_bad tgd20 "$FLEET" "counter drop_all" "$STEPS1" '  max_drop_ratio: 0.01' 'on_tail_miss: drop'
+d2_flow 0 6 300 9100
+"$TG" apply "$P/fc_bad.yaml" >"$TG_TMP/fc_bad.out" 2>&1
+tg_assert_eq "$?" 3 "fail-closed bad canary on first install: rolled back (exit 3)"
+for i in 0 1 2 3; do
+	tg_check "rolled back first install: tgd2$i has no XDP program and no pins" d2_no_dispatcher tgd2$i
+	d2_lossless $i 200 "rolled back first install: tgd2$i passes every packet"
+done
+tg_check "history: rolled_back" bash -c "grep '\"type\":\"rollout\"' '$(HIST)' | tail -n 1 | grep -q '\"outcome\":\"rolled_back\"'"
+tg_assert_eq "$(ls "$TAILGATE_PIN_ROOT" 2>/dev/null)" "" "no pins left under the pin root"
+
+# Killed with the fleet attached and slot 0 still empty: it passes anyway.
+TAILGATE_FAULT=after-install "$TG" apply "$P/fc_bad.yaml" >"$TG_TMP/fc_kill.out" 2>&1
+tg_assert_eq "$?" 137 "killed right after a fail-closed install"
+for i in 1 2 3; do d2_lossless $i 200 "killed after install: fleet tgd2$i passes every packet"; done
+"$TG" recover >"$TG_TMP/fc_rec.out" 2>&1
+tg_assert_eq "$?" 0 "recover after the kill"
+for i in 0 1 2 3; do tg_check "after recover: tgd2$i as before the rollout" d2_no_dispatcher tgd2$i; done
+kill "$D2_FLOW" 2>/dev/null
+fi
+
+# ---------------------------------------------------------------------------
+SMALL=$TG_TMP/small
+small_state() {
+	"$TG" detach --all >/dev/null 2>&1
+	rm -rf "$TAILGATE_PIN_ROOT"
+	mountpoint -q "$SMALL" && umount "$SMALL"
+	mkdir -p "$SMALL"
+	mount -t tmpfs -o size=4m,mode=0700 tgd2state "$SMALL" || tg_fail "cannot mount a tmpfs on $SMALL"
+	tg_on_exit "umount '$SMALL'"
+	export TAILGATE_STATE_DIR=$SMALL
+}
+fill() { dd if=/dev/zero of="$SMALL/filler.$1" bs=4k >/dev/null 2>&1; }
+
+if want 2; then
+echo "# 2. the state file system fills up while a bad canary is judged"
+STEPS2='  - canary: {}
+  - analyze: {duration: 8s, interval: 500ms}
+  - promote: {batch: 3}'
+d2_plan "$P/bad2.yaml" bad2 tgd20 "$FLEET" "counter drop_all" "$STEPS2" '  max_drop_ratio: 0.01'
+for reserve in kept gone; do
+	small_state
+	setup_v1
+	old=$(d2_slot0 tgd20)
+	fleet_before="$(d2_slot0 tgd21) $(d2_slot0 tgd22) $(d2_slot0 tgd23)"
+	# The canary stays silent (inconclusive) until the disk is full.
+	"$TG" apply "$P/bad2.yaml" >"$TG_TMP/bad2.out" 2>&1 &
+	ap=$!
+	d2_wait_for "$TG_TMP/bad2.out" "analyze 1 interface" || tg_fail "bad2: no analysis: $(cat "$TG_TMP/bad2.out")"
+	[[ $reserve == gone ]] && rm -f "$SMALL/reserve"
+	fill a
+	tg_assert_eq "$(df --output=avail "$SMALL" | tail -n 1 | tr -d ' ')" 0 "reserve $reserve: the state file system is full"
+	d2_flow 0 4 300 9100
+	wait $ap
+	rc=$?
+	kill "$D2_FLOW" 2>/dev/null
+	tg_assert_eq "$(d2_slot0 tgd20)" "$old" "reserve $reserve: canary slot 0 back on the old head (bpftool)"
+	tg_assert_eq "$(d2_prog_name "$(d2_slot0 tgd20)")" "tg1s0_counter" "reserve $reserve: ... which is v1's counter"
+	tg_assert_eq "$(d2_slot0 tgd21) $(d2_slot0 tgd22) $(d2_slot0 tgd23)" "$fleet_before" "reserve $reserve: fleet untouched"
+	d2_lossless 0 200 "reserve $reserve: the canary passes traffic again"
+	tg_check "reserve $reserve: nothing says promoted" bash -c "! grep -q promoted '$TG_TMP/bad2.out'"
+	if [[ $reserve == kept ]]; then
+		tg_assert_eq "$rc" 3 "reserve kept: everything recorded, exit 3"
+		tg_check "reserve kept: the message says the reserve was used" grep -q "released tailgate's reserve" "$TG_TMP/bad2.out"
+		tg_check "reserve kept: history says rolled_back with the gate" bash -c "grep '\"type\":\"rollout\"' '$SMALL/history.jsonl' | tail -n 1 | grep -q '\"outcome\":\"rolled_back\".*max_drop_ratio'"
+	else
+		tg_assert_eq "$rc" 4 "reserve gone: not all recorded, exit 4"
+		tg_check "reserve gone: the message says the datapath is back but not all was recorded" \
+			grep -q "back on the previous generation, but tailgate could not record it all" "$TG_TMP/bad2.out"
+	fi
+	tg_check "reserve $reserve: status says generation 1 serves the canary" test "$(d2_live_gen tgd20)" = 1
+	tg_check "reserve $reserve: status says ok" bash -c "'$TG' status --json | jq -e '[.attach_points[] | select(.ifname == \"tgd20\") | .health] == [\"ok\"]' >/dev/null"
+	"$TG" rollback tgd21 >"$TG_TMP/rb2.out" 2>&1
+	tg_assert_ne "$?" 0 "reserve $reserve: rollback onto the failed generation is refused"
+	tg_assert_eq "$(d2_prog_name "$(d2_slot0 tgd21)")" "tg1s0_counter" "reserve $reserve: tgd21 still runs v1"
+	rm -f "$SMALL"/filler.*
+	"$TG" recover >"$TG_TMP/rec2.out" 2>&1
+	tg_assert_eq "$?" 0 "reserve $reserve: recover once there is room"
+	tg_assert_eq "$(d2_slot0 tgd20)" "$old" "reserve $reserve: recover leaves the canary on v1"
+	"$TG" rollback tgd21 >"$TG_TMP/rb2.out" 2>&1
+	tg_assert_ne "$?" 0 "reserve $reserve: after recover, rollback onto the failed generation is still refused"
+	tg_check "reserve $reserve: no journal left" test ! -e "$SMALL/rollout.journal"
+done
+fi
+
+# ---------------------------------------------------------------------------
+if want 3; then
+echo "# 3. history cannot be appended at the end of a good rollout"
+d2_plan "$P/v2.yaml" v2 tgd20 "$FLEET" "counter blocklist" "$STEPS_SHORT"
+d2_plan "$P/v3.yaml" v3 tgd20 "$FLEET" "counter" "$STEPS_SHORT" '' 'datapath: fused'
+for how in immutable directory; do
+	fresh "s3$how"
+	setup_v1
+	if [[ $how == immutable ]]; then
+		chattr +i "$(HIST)" || { tg_skip "chattr +i is not supported on $TAILGATE_STATE_DIR"; }
+		tg_on_exit "chattr -i '$(HIST)'"
+	else
+		mv "$(HIST)" "$(HIST).saved"
+		mkdir -m 0700 "$(HIST)"
+	fi
+	d2_flow 0 3 300 9100
+	"$TG" apply "$P/v2.yaml" >"$TG_TMP/v2.out" 2>&1
+	rc=$?
+	kill "$D2_FLOW" 2>/dev/null
+	tg_assert_eq "$rc" 4 "$how history: the good rollout exits 4"
+	tg_check "$how history: ... saying the history could not be appended" grep -q "cannot append the rollout to the history" "$TG_TMP/v2.out"
+	tg_check "$how history: ... and that the datapath is promoted" grep -q "datapath is promoted, but" "$TG_TMP/v2.out"
+	for i in 0 1 2 3; do
+		tg_assert_eq "$(d2_live_gen tgd2$i)" 2 "$how history: tgd2$i stays on generation 2"
+	done
+	ids="$(for i in 0 1 2 3; do d2_slot0 tgd2$i; done)"
+	"$TG" apply "$P/v2.yaml" >"$TG_TMP/v2b.out" 2>&1
+	tg_assert_ne "$?" 0 "$how history: the next apply cannot record it either: refused"
+	tg_check "$how history: ... saying why" grep -q "history cannot be written" "$TG_TMP/v2b.out"
+	"$TG" recover >"$TG_TMP/rec3.out" 2>&1
+	tg_assert_eq "$?" 4 "$how history: recover cannot either: exit 4"
+	tg_check "$how history: ... and says what the problem is" grep -qi "history" "$TG_TMP/rec3.out"
+	tg_assert_eq "$(for i in 0 1 2 3; do d2_slot0 tgd2$i; done)" "$ids" "$how history: nothing was rolled back"
+	if [[ $how == immutable ]]; then
+		chattr -i "$(HIST)"
+	else
+		rmdir "$(HIST)"
+		mv "$(HIST).saved" "$(HIST)"
+	fi
+	if [[ $how == immutable ]]; then
+		"$TG" apply "$P/v2.yaml" >"$TG_TMP/v2c.out" 2>&1
+		tg_assert_eq "$?" 0 "$how history: writable again, apply records the last rollout and has nothing to do"
+	else
+		"$TG" recover >"$TG_TMP/v2c.out" 2>&1
+		tg_assert_eq "$?" 0 "$how history: writable again, recover records the last rollout"
+	fi
+	tg_check "$how history: generation 2 recorded promoted" bash -c "grep '\"type\":\"rollout\"' '$(HIST)' | tail -n 1 | grep -q '\"generation\":2.*\"outcome\":\"promoted\"\|\"outcome\":\"promoted\".*\"generation\":2'"
+	tg_assert_eq "$(for i in 0 1 2 3; do d2_slot0 tgd2$i; done)" "$ids" "$how history: still nothing rolled back"
+	tg_check "$how history: journal gone" test ! -e "$(JOURNAL)"
+	for i in 0 1 2 3; do d2_lossless $i 100 "$how history: tgd2$i passes traffic"; done
+done
+
+# The file system fills up while the last wave is judged: the reserve
+# records the end, the promotion stays.
+small_state
+setup_v1
+STEPS3='  - canary: {}
+  - analyze: {duration: 1s, interval: 500ms}
+  - promote: {batch: 3, analyze: 3s}'
+d2_plan "$P/v2w.yaml" v2w tgd20 "$FLEET" "counter blocklist" "$STEPS3"
+for i in 0 1 2 3; do d2_flow $i 8 300 $((9100 + i)); done
+"$TG" apply "$P/v2w.yaml" >"$TG_TMP/v2w.out" 2>&1 &
+ap=$!
+d2_wait_for "$TG_TMP/v2w.out" "analyze 3 interfaces" || tg_fail "v2w: no wave analysis: $(cat "$TG_TMP/v2w.out")"
+fill w
+wait $ap
+rc=$?
+tg_assert_eq "$rc" 0 "full during the last wave: promoted, recorded with the reserve (exit 0)"
+tg_check "... saying the reserve was used" grep -q "released tailgate's reserve" "$TG_TMP/v2w.out"
+for i in 0 1 2 3; do tg_assert_eq "$(d2_live_gen tgd2$i)" 2 "full during the last wave: tgd2$i on generation 2"; done
+"$TG" apply "$P/v3.yaml" >"$TG_TMP/v3.out" 2>&1
+tg_assert_ne "$?" 0 "no room for a reserve: the next rollout is refused"
+tg_check "... saying to free space" grep -q "free space first: nothing changed" "$TG_TMP/v3.out"
+for i in 0 1 2 3; do tg_assert_eq "$(d2_live_gen tgd2$i)" 2 "refused rollout: tgd2$i still on generation 2"; done
+rm -f "$SMALL"/filler.*
+fi
+
+tg_test_end
