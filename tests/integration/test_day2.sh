@@ -266,4 +266,107 @@ for i in 0 1 2 3; do tg_assert_eq "$(d2_live_gen tgd2$i)" 2 "refused rollout: tg
 rm -f "$SMALL"/filler.*
 fi
 
+# ---------------------------------------------------------------------------
+# d2_host_named N IFNAME: host N with an interface name a shell would parse.
+d2_host_named() {
+	local n=$1 ifc=$2
+	ip netns del "tgd2n$n" 2>/dev/null
+	ip link del "$ifc" 2>/dev/null
+	ip netns add "tgd2n$n" || tg_fail "cannot create namespace tgd2n$n"
+	tg_on_exit "ip netns del 'tgd2n$n'"
+	tg_on_exit "ip link del '$ifc'"
+	ip link add "$ifc" type veth peer name eth0 netns "tgd2n$n" || tg_fail "cannot create veth '$ifc'"
+	ip addr add "$(d2_addr "$n")/24" dev "$ifc"
+	ip -n "tgd2n$n" addr add "198.19.$((100 + n)).2/24" dev eth0
+	ip link set "$ifc" up
+	ip -n "tgd2n$n" link set eth0 up
+}
+
+# exec_plan FILE NAME FLEET EXEC [TIMEOUT] [STAGES]: gates with an exec check.
+exec_plan() {
+	d2_plan "$1" "$2" tgd20 "$3" "${6:-counter}" '  - canary: {}
+  - analyze: {duration: 1s, interval: 500ms}
+  - promote: {batch: 1, analyze: 1s}' "  exec: $4
+  exec_timeout: ${5:-5s}"
+}
+
+if want 4; then
+echo "# 4. the exec gate"
+fresh s4
+setup_v1
+W1='tgd2;>tgd2F' W2='tgd2$(>tgd2G)'
+d2_host_named 50 "$W1"
+d2_host_named 51 "$W2"
+LOG=$TG_TMP/exec.log
+: >"$LOG"
+# The check gets the name as one argument ($1) and writes it down as data.
+exec_plan "$P/x_names.yaml" x_names '"tgd2[;$]*"' "[sh, -c, 'printf \"%s\\\\n\" \"\$1\" >> $LOG', sh, '{ifname}']"
+flows=()
+for n in 0 1 50 51; do d2_flow $n 25 300 $((9100 + n)); flows+=("$D2_FLOW"); done
+(cd "$TG_TMP" && "$TG" apply "$P/x_names.yaml") >"$TG_TMP/x_names.out" 2>&1
+rc=$?
+tg_assert_eq "$rc" 0 "interfaces named like shell commands: promoted (exit 0)"
+tg_check "the check saw '$W1' as one argument" grep -qxF "$W1" "$LOG"
+tg_check "the check saw '$W2' as one argument" grep -qxF "$W2" "$LOG"
+for d in "$P" "$TG_TMP" / "$TAILGATE_STATE_DIR" "$PWD" "${HOME:-/root}"; do
+	tg_check "no tgd2F / tgd2G made in $d (no shell ran the names)" \
+		bash -c "[ ! -e '$d/tgd2F' ] && [ ! -e '$d/tgd2G' ]"
+done
+for w in "$W1" "$W2"; do
+	tg_assert_eq "$(d2_live_gen "$w")" 2 "'$w' runs generation 2"
+done
+
+# exec_timeout kills the check and everything it started.
+exec_plan "$P/x_slow.yaml" x_slow '"tgd2[;$]*"' \
+	"[bash, -c, '(exec -a tgd2mark-bg sleep 300) & exec -a tgd2mark-fg sleep 300']" 1s
+t0=$SECONDS
+"$TG" apply "$P/x_slow.yaml" >"$TG_TMP/x_slow.out" 2>&1
+rc=$?
+tg_assert_eq "$rc" 3 "a check that outlives exec_timeout fails the gate: rolled back"
+tg_check "... within seconds ($((SECONDS - t0)) s), not the check's 300" test $((SECONDS - t0)) -lt 20
+tg_check "... saying timed_out" grep -q "exec check: timed_out" "$TG_TMP/x_slow.out"
+sleep 0.3
+tg_assert_eq "$(pgrep -f tgd2mark | tr '\n' ' ')" "" "no process of the timed-out check survives (foreground and background)"
+
+# The check's output never reaches tailgate's stdout.
+cat >"$TG_TMP/noisy.sh" <<'NOISY'
+#!/bin/sh
+head -c 300000 /dev/urandom
+printf '"}]{"oops": [\n\033[2J\r\0 not json'
+head -c 3000 /dev/urandom >&2
+exit 1
+NOISY
+chmod 0755 "$TG_TMP/noisy.sh"
+exec_plan "$P/x_noisy.yaml" x_noisy '"tgd2[;$]*"' "['$TG_TMP/noisy.sh', '{ifname}']"
+"$TG" apply --json "$P/x_noisy.yaml" >"$TG_TMP/x_noisy.json" 2>"$TG_TMP/x_noisy.err"
+rc=$?
+tg_assert_eq "$rc" 3 "a noisy failing check: rolled back"
+tg_assert_eq "$(jq -s length "$TG_TMP/x_noisy.json" 2>&1)" 1 "apply --json stays one valid JSON document"
+tg_check "... well under the check's 300 kB ($(stat -c %s "$TG_TMP/x_noisy.json") bytes)" test "$(stat -c %s "$TG_TMP/x_noisy.json")" -lt 20000
+tg_check "... and it names the exec gate" jq -e '.. | objects | select(.gate? == "exec")' "$TG_TMP/x_noisy.json"
+"$TG" apply --events "$P/x_noisy.yaml" >"$TG_TMP/x_noisy.ev" 2>/dev/null
+tg_check "apply --events: every line one JSON document" bash -c "jq -c . '$TG_TMP/x_noisy.ev' >/dev/null && [ \$(jq -s length '$TG_TMP/x_noisy.ev') -eq \$(wc -l <'$TG_TMP/x_noisy.ev') ]"
+
+# The check sees fds 0-2 only: none of tailgate's maps, links, lock or pipes.
+FDS=$TG_TMP/fds.log
+cat >"$TG_TMP/fds.py" <<'PY'
+import os, sys
+fds = []
+for f in os.listdir('/proc/self/fd'):
+    try:
+        fds.append('%s %s' % (f, os.readlink('/proc/self/fd/' + f)))
+    except OSError:
+        pass    # the listing's own directory, closed by now
+with open(sys.argv[1], 'w') as out:
+    out.write('\n'.join(sorted(fds, key=lambda l: int(l.split()[0]))) + '\n')
+PY
+exec_plan "$P/x_fds.yaml" x_fds 'tgd21' "[python3, '$TG_TMP/fds.py', '$FDS']"
+"$TG" apply "$P/x_fds.yaml" >"$TG_TMP/x_fds.out" 2>&1
+tg_assert_eq "$?" 0 "fd listing check: promoted"
+tg_assert_eq "$(cut -d' ' -f1 "$FDS" | tr '\n' ' ')" "0 1 2 " "the check holds fds 0, 1 and 2 only ($(tr '\n' ',' <"$FDS"))"
+tg_check "... stdin is /dev/null" grep -qx '0 /dev/null' "$FDS"
+tg_check "... stdout and stderr are one pipe to tailgate" bash -c "[ \"\$(sed -n 's/^[12] //p' '$FDS' | sort -u)\" = \"\$(sed -n 's/^1 //p' '$FDS')\" ] && grep -q '^1 pipe:' '$FDS'"
+kill "${flows[@]}" 2>/dev/null
+fi
+
 tg_test_end
