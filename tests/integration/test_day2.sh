@@ -369,4 +369,89 @@ tg_check "... stdout and stderr are one pipe to tailgate" bash -c "[ \"\$(sed -n
 kill "${flows[@]}" 2>/dev/null
 fi
 
+# ---------------------------------------------------------------------------
+if want 5; then
+echo "# 5. gate blind spots"
+fresh s5
+setup_v1
+v1ids="$(for i in 0 1 2 3; do d2_slot0 tgd2$i; done)"
+STEPS5='  - canary: {}
+  - analyze: {duration: 6s, interval: 500ms}
+  - promote: {batch: 3}'
+# rollback_check DESC PLAN GATE: PLAN was rolled back by GATE, all on v1, traffic flows.
+rollback_check() {
+	tg_assert_eq "$rc" 3 "$1: rolled back (exit 3)"
+	tg_assert_eq "$(newest_history | jq -r '[.plan, .outcome, .breach.gate] | join(" ")')" "$2 rolled_back $3" \
+		"$1: history says $2 rolled back by $3"
+	tg_assert_eq "$(for i in 0 1 2 3; do d2_slot0 tgd2$i; done)" "$v1ids" "$1: every slot 0 on v1's head"
+	d2_lossless 0 100 "$1: the canary passes traffic again"
+}
+fleet_flows() {
+	flows=()
+	for i in 1 2 3; do d2_flow $i "$1" 300 $((9100 + i)); flows+=("$D2_FLOW"); done
+}
+
+for how in sender link; do
+	# The sender case runs on the default gates (min_rate_ratio 0.5).
+	g=''
+	[[ $how == link ]] && g='  min_rate_ratio: 0.5'
+	d2_plan "$P/stop_$how.yaml" "stop_$how" tgd20 "$FLEET" counter "$STEPS5" "$g"
+	fleet_flows 12
+	d2_flow 0 12 300 9100
+	canary_flow=$D2_FLOW
+	"$TG" apply --events "$P/stop_$how.yaml" >"$TG_TMP/stop.ev" 2>&1 &
+	ap=$!
+	d2_wait_for "$TG_TMP/stop.ev" '"elapsed_ms":1500' || tg_fail "stop_$how: no analysis: $(cat "$TG_TMP/stop.ev")"
+	if [[ $how == sender ]]; then
+		kill "$canary_flow"
+	else
+		ip -n tgd2n0 link set eth0 down
+	fi
+	wait $ap
+	rc=$?
+	[[ $how == link ]] && ip -n tgd2n0 link set eth0 up && sleep 1
+	rollback_check "canary traffic stops mid-analysis ($how)" "stop_$how" min_rate_ratio
+	tg_check "... it was healthy before the traffic stopped" grep -q '"elapsed_ms":1000.*"verdict":"healthy"' "$TG_TMP/stop.ev"
+	kill "${flows[@]}" "$canary_flow" 2>/dev/null
+done
+
+# A stage that bounces every packet back out: nothing dropped, all lost.
+d2_plan "$P/tx.yaml" tx tgd20 "$FLEET" "counter tx_all:$D2_TBPF/tx_all.bpf.o" "$STEPS5"
+fleet_flows 10
+d2_flow 0 10 300 9100
+"$TG" apply --events "$P/tx.yaml" >"$TG_TMP/tx.ev" 2>&1
+rc=$?
+rollback_check "XDP_TX on every packet" tx max_verdict_delta
+tg_check "... seen as tx, with no drop" grep -q '"event":"analysis".*"drop":0.*"verdict":"unhealthy","gate":"max_verdict_delta"' "$TG_TMP/tx.ev"
+tg_check "... the whole distribution moved (delta 1)" grep -qE 'max_verdict_delta 1 > limit 0.05: (pass is 0|tx is 1) of packets' "$TG_TMP/tx.ev"
+
+# 10% redirected into nowhere: the drop counters see nothing.
+d2_plan "$P/redir.yaml" redir tgd20 "$FLEET" "counter redirect_10pct:$D2_TBPF/redirect_10pct.bpf.o" "$STEPS5" \
+	'  max_drop_ratio: 0.10
+  max_drop_ratio_delta: 0.10'
+"$TG" apply --events "$P/redir.yaml" >"$TG_TMP/redir.ev" 2>&1
+rc=$?
+rollback_check "10% redirected to no interface (max_drop_ratio 0.10)" redir max_verdict_delta
+tg_check "... a tenth of the distribution moved" grep -qE 'max_verdict_delta 0\.[01][0-9]* > limit 0.05: (pass is 0\.[89]|redirect is 0\.[01])[0-9]* of packets' "$TG_TMP/redir.ev"
+
+# 5% dropped under loose drop gates, caught by the verdict distribution.
+G5='  min_packets: 200
+  max_drop_ratio: 0.10
+  max_drop_ratio_delta: 0.10
+  max_verdict_delta: 0.02'
+d2_plan "$P/drop5.yaml" drop5 tgd20 "$FLEET" "counter drop_5pct:$D2_TBPF/drop_5pct.bpf.o" "$STEPS5" "$G5"
+d2_plan "$P/ctl5.yaml" ctl5 tgd20 "$FLEET" "counter" "$STEPS5" "$G5" 'datapath: fused'
+"$TG" apply --events "$P/drop5.yaml" >"$TG_TMP/drop5.ev" 2>&1
+rc=$?
+rollback_check "5% dropped under max_drop_ratio 0.10 / delta 0.10" drop5 max_verdict_delta
+tg_check "... while the drop ratio stayed under the loose limits" \
+	bash -c "grep '\"gate\":\"max_verdict_delta\"' '$TG_TMP/drop5.ev' | grep '\"event\":\"analysis\"' | head -n 1 | jq -e '.drop_ratio > 0.01 and .drop_ratio < 0.10' >/dev/null"
+kill "${flows[@]}" 2>/dev/null
+fleet_flows 10
+d2_flow 0 10 300 9100
+"$TG" apply "$P/ctl5.yaml" >"$TG_TMP/ctl5.out" 2>&1
+tg_assert_eq "$?" 0 "control: the same gates promote a version that changes no verdict"
+kill "${flows[@]}" 2>/dev/null
+fi
+
 tg_test_end

@@ -41,7 +41,10 @@ d2_plan() {
 			[[ $n == counter ]] && printf '    keep_maps: [packet_count]\n'
 		done
 		printf 'steps:\n%s\n' "$steps"
-		printf 'gates:\n  min_packets: 20\n  max_tail_misses: 0\n%s\n' "$gates"
+		printf 'gates:\n'
+		[[ $gates == *min_packets:* ]] || printf '  min_packets: 20\n'
+		[[ $gates == *max_tail_misses:* ]] || printf '  max_tail_misses: 0\n'
+		printf '%s\n' "$gates"
 		printf 'on_failure: rollback\n%s\n' "$extra"
 	} >"$file"
 }
