@@ -261,6 +261,13 @@ enum analysis_outcome analysis__run(struct run *r, const struct ro_action *a)
 		elapsed += step;
 		wi = -1;
 		v = judge_all(r, w, a, elapsed, &worst, &wi);
+		/* A signal during the judgement (an exec check it cut short) is
+		 * a signal, not a breach: on_failure: pause must not apply. */
+		if (signals__pending()) {
+			free(w);
+			ui__flush();
+			return ANALYSIS_STOPPED;
+		}
 		if (v == HEALTH_FAIL || wi < 0)
 			break;	/* breached, or every judged interface is gone */
 	}
