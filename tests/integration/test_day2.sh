@@ -454,4 +454,80 @@ tg_assert_eq "$?" 0 "control: the same gates promote a version that changes no v
 kill "${flows[@]}" 2>/dev/null
 fi
 
+# ---------------------------------------------------------------------------
+if want 6; then
+echo "# 6. SIGINT and SIGTERM during apply"
+fresh s6
+setup_v1
+v1ids="$(for i in 0 1 2 3; do d2_slot0 tgd2$i; done)"
+flows=()
+for i in 0 1 2 3; do d2_flow $i 90 300 $((9100 + i)); flows+=("$D2_FLOW"); done
+STEPS6='  - canary: {}
+  - analyze: {duration: 1s, interval: 250ms}
+  - promote: {batch: 1, analyze: 20s}'
+d2_plan "$P/sig.yaml" sig tgd20 "$FLEET" "counter blocklist" "$STEPS6"
+# start_apply PLAN REGEX: apply in the background (pid in AP) until REGEX shows.
+start_apply() {
+	"$TG" apply --events "$1" >"$TG_TMP/sig.ev" 2>"$TG_TMP/sig.err" &
+	AP=$!
+	d2_wait_for "$TG_TMP/sig.ev" "$2" 30 || tg_fail "$1: never reached $2: $(cat "$TG_TMP/sig.ev" "$TG_TMP/sig.err")"
+}
+for sig in INT TERM; do
+	start_apply "$P/sig.yaml" '"event":"analysis".*"ifname":"tgd21"'
+	tg_assert_ne "$(d2_slot0 tgd21)" "$(echo $v1ids | cut -d' ' -f2)" "SIG$sig: tgd21 was flipped before the signal"
+	kill -$sig $AP
+	wait $AP
+	rc=$?
+	tg_assert_eq "$rc" 3 "SIG$sig during a wave's analysis: exit 3"
+	tg_assert_eq "$(for i in 0 1 2 3; do d2_slot0 tgd2$i; done)" "$v1ids" "SIG$sig: canary and wave back on v1 (bpftool)"
+	tg_check "SIG$sig: journal gone" test ! -e "$(JOURNAL)"
+	n=$([[ $sig == INT ]] && echo 2 || echo 15)
+	tg_assert_eq "$(newest_history | jq -r '[.outcome, .breach.gate, .breach.value] | join(" ")')" "rolled_back signal $n" \
+		"SIG$sig: history says rolled_back by signal $n"
+	tg_check "SIG$sig: the reason names SIG$sig" bash -c "newest_history() { grep '\"type\":\"rollout\"' '$(HIST)' | tail -n 1; }; newest_history | grep -q 'interrupted by SIG$sig'"
+	tg_check "SIG$sig: the end event says rolled_back" grep -q '"event":"end".*"outcome":"rolled_back"' "$TG_TMP/sig.ev"
+	for i in 0 1; do d2_lossless $i 100 "SIG$sig: tgd2$i passes traffic"; done
+done
+
+# A signal while an exec check runs is a signal, not a failed check: with
+# on_failure: pause the rollout still goes back.
+cat >"$TG_TMP/slowcheck.sh" <<'CHK'
+#!/bin/sh
+sleep 3
+CHK
+chmod 0755 "$TG_TMP/slowcheck.sh"
+d2_plan "$P/sigx.yaml" sigx tgd20 "$FLEET" "counter blocklist" "$STEPS6" \
+	"  exec: ['$TG_TMP/slowcheck.sh', '{ifname}']
+  exec_timeout: 10s" 'on_failure: pause'
+sed -i '/^on_failure: rollback$/d' "$P/sigx.yaml"
+start_apply "$P/sigx.yaml" '"event":"analyze"'
+sleep 0.5
+kill -TERM $AP
+wait $AP
+rc=$?
+tg_assert_eq "$rc" 3 "SIGTERM during an exec check (on_failure: pause): exit 3"
+tg_assert_eq "$(for i in 0 1 2 3; do d2_slot0 tgd2$i; done)" "$v1ids" "... rolled back, not paused: all on v1"
+tg_check "... no journal (nothing paused)" test ! -e "$(JOURNAL)"
+tg_assert_eq "$(newest_history | jq -r '[.plan, .outcome, .breach.gate] | join(" ")')" "sigx rolled_back signal" \
+	"... history says sigx rolled_back by a signal, not by the exec gate"
+
+# A second signal right after the first exits at once; recover restores.
+start_apply "$P/sig.yaml" '"event":"analysis".*"ifname":"tgd21"'
+kill -INT $AP
+kill -INT $AP
+t0=$(date +%s%N)
+wait $AP
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+tg_check "two SIGINTs: apply exits at once ($ms ms, exit $rc)" test "$ms" -lt 1000
+tg_check "... with a failure code" test "$rc" -ne 0
+"$TG" recover >"$TG_TMP/sigrec.out" 2>&1
+tg_assert_eq "$?" 0 "recover after the second signal"
+tg_assert_eq "$(for i in 0 1 2 3; do d2_slot0 tgd2$i; done)" "$v1ids" "after recover: all on v1 (bpftool)"
+tg_check "after recover: journal gone" test ! -e "$(JOURNAL)"
+"$TG" recover >"$TG_TMP/sigrec2.out" 2>&1
+tg_assert_eq "$?" 0 "a second recover has nothing to do"
+kill "${flows[@]}" 2>/dev/null
+fi
+
 tg_test_end
