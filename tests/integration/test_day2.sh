@@ -530,4 +530,60 @@ tg_assert_eq "$?" 0 "a second recover has nothing to do"
 kill "${flows[@]}" 2>/dev/null
 fi
 
+# ---------------------------------------------------------------------------
+# bank_progs IF BANK: "name:tag" of every stage program in BANK (0 = A, 1 = B).
+bank_progs() {
+	local k id
+	for ((k = 0; k < 16; k++)); do
+		id=$(tg_slot_prog_id "$TAILGATE_PIN_ROOT/$1/xdp" $((1 + $2 * 16 + k)))
+		[[ -n $id ]] || break
+		bpftool prog show id "$id" -j | jq -r '"\(.name):\(.tag)"'
+	done | tr '\n' ' '
+}
+
+if want 7; then
+echo "# 7. promote after a pause runs the captured plan and objects"
+fresh s7
+setup_v1
+mkdir -p "$P/objs"
+cp "$D2_BPF/counter.bpf.o" "$D2_BPF/blocklist.bpf.o" "$P/objs/"
+d2_plan "$P/paused.yaml" paused tgd20 "$FLEET" "counter:objs/counter.bpf.o blocklist:objs/blocklist.bpf.o" \
+	'  - canary: {}
+  - analyze: {duration: 1s, interval: 500ms}
+  - pause: {}
+  - promote: {batch: 3}'
+flows=()
+for i in 0 1 2 3; do d2_flow $i 30 300 $((9100 + i)); flows+=("$D2_FLOW"); done
+"$TG" apply "$P/paused.yaml" >"$TG_TMP/paused.out" 2>&1
+tg_assert_eq "$?" 0 "paused rollout: apply exits 0"
+tg_check "... paused" grep -q "rollout paused" "$TG_TMP/paused.out"
+canary=$(bank_progs tgd20 1)
+tg_check "canary runs tg2s0_counter and tg2s1_blocklist ($canary)" \
+	bash -c "[[ '$canary' == tg2s0_counter:*' 'tg2s1_blocklist:*' ' ]]"
+# Everything the plan file says, changed after the pause: stages, hook, an
+# exec check that fails, and the counter object replaced by a dropper.
+{
+	printf 'name: paused\nhook: tc-ingress\ninterfaces:\n  canary: [tgd20]\n  fleet: [%s]\n' "$FLEET"
+	printf 'pipeline:\n  - name: drop_all\n    object: %s\n    program: drop_all\n' "$D2_BPF/drop_all.bpf.o"
+	printf 'steps:\n  - canary: {}\n  - promote: {batch: 1}\n'
+	printf "gates:\n  min_packets: 1\n  exec: [sh, -c, 'touch %s; exit 1']\n" "$TG_TMP/exec_ran"
+	printf 'on_failure: rollback\n'
+} >"$P/paused.yaml"
+cp "$D2_TBPF/counter_impostor.bpf.o" "$P/objs/counter.bpf.o"
+"$TG" promote >"$TG_TMP/promote.out" 2>&1
+tg_assert_eq "$?" 0 "promote after the edits: exit 0"
+for i in 1 2 3; do
+	tg_assert_eq "$(bank_progs tgd2$i 1)" "$canary" "tgd2$i runs the captured stages, same names and tags as the canary"
+	tg_assert_eq "$(d2_live_gen tgd2$i)" 2 "tgd2$i on generation 2"
+done
+tg_check "no tc-ingress attach point was made" bash -c "! ls -d '$TAILGATE_PIN_ROOT'/*/tc-ingress 2>/dev/null"
+for i in 0 1 2 3; do
+	tg_assert_eq "$(bpftool net show dev tgd2$i -j | jq '[.[0].tc[]?] | length')" 0 "tgd2$i: no tc program attached"
+	d2_lossless $i 200 "tgd2$i passes every packet (the dropper never loaded)"
+done
+tg_check "the edited plan's exec check never ran" test ! -e "$TG_TMP/exec_ran"
+tg_assert_eq "$(newest_history | jq -r '[.plan, .generation, .outcome] | join(" ")')" "paused 2 promoted" "history: paused, generation 2, promoted"
+kill "${flows[@]}" 2>/dev/null
+fi
+
 tg_test_end
