@@ -43,6 +43,31 @@ static int check_mode(const struct stat *st, const char *path, bool dir)
 	return 0;
 }
 
+/*
+ * The directories below hold the records: one others can write lets them
+ * swap root's own files (a rejected generation's record for a promoted
+ * one's). They are checked as the state directory is, wherever they exist.
+ */
+static int check_subdirs(void)
+{
+	static const char *const subdirs[] = { "gens", "store", "aps", "snapshots" };
+	char path[PATH_MAX];
+	struct stat st;
+	size_t i;
+	int err;
+
+	for (i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
+		if (files__path(path, sizeof(path), subdirs[i]))
+			return -ENAMETOOLONG;
+		if (lstat(path, &st))
+			continue;
+		err = check_mode(&st, path, true);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 int files__check_state_dir(bool create)
 {
 	const char *dir = pins__state_dir();
@@ -69,7 +94,8 @@ int files__check_state_dir(bool create)
 			dir);
 		return -ELOOP;
 	}
-	return check_mode(&st, dir, true);
+	err = check_mode(&st, dir, true);
+	return err ?: check_subdirs();
 }
 
 int files__mkdir(const char *rel)
