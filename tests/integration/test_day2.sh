@@ -79,6 +79,7 @@ setup_v1() {
 }
 
 newest_history() { grep '"type":"rollout"' "$(HIST)" | tail -n 1; }
+all_ids() { local i; for i in 0 1 2 3; do printf '%s ' "$(d2_slot0 tgd2$i)"; done; }
 
 # ---------------------------------------------------------------------------
 if want 1; then
@@ -214,14 +215,14 @@ for how in immutable directory; do
 	for i in 0 1 2 3; do
 		tg_assert_eq "$(d2_live_gen tgd2$i)" 2 "$how history: tgd2$i stays on generation 2"
 	done
-	ids="$(for i in 0 1 2 3; do d2_slot0 tgd2$i; done)"
+	ids="$(all_ids)"
 	"$TG" apply "$P/v2.yaml" >"$TG_TMP/v2b.out" 2>&1
 	tg_assert_ne "$?" 0 "$how history: the next apply cannot record it either: refused"
 	tg_check "$how history: ... saying why" grep -q "history cannot be written" "$TG_TMP/v2b.out"
 	"$TG" recover >"$TG_TMP/rec3.out" 2>&1
 	tg_assert_eq "$?" 4 "$how history: recover cannot either: exit 4"
 	tg_check "$how history: ... and says what the problem is" grep -qi "history" "$TG_TMP/rec3.out"
-	tg_assert_eq "$(for i in 0 1 2 3; do d2_slot0 tgd2$i; done)" "$ids" "$how history: nothing was rolled back"
+	tg_assert_eq "$(all_ids)" "$ids" "$how history: nothing was rolled back"
 	if [[ $how == immutable ]]; then
 		chattr -i "$(HIST)"
 	else
@@ -236,7 +237,7 @@ for how in immutable directory; do
 		tg_assert_eq "$?" 0 "$how history: writable again, recover records the last rollout"
 	fi
 	tg_check "$how history: generation 2 recorded promoted" bash -c "grep '\"type\":\"rollout\"' '$(HIST)' | tail -n 1 | grep -q '\"generation\":2.*\"outcome\":\"promoted\"\|\"outcome\":\"promoted\".*\"generation\":2'"
-	tg_assert_eq "$(for i in 0 1 2 3; do d2_slot0 tgd2$i; done)" "$ids" "$how history: still nothing rolled back"
+	tg_assert_eq "$(all_ids)" "$ids" "$how history: still nothing rolled back"
 	tg_check "$how history: journal gone" test ! -e "$(JOURNAL)"
 	for i in 0 1 2 3; do d2_lossless $i 100 "$how history: tgd2$i passes traffic"; done
 done
@@ -374,7 +375,7 @@ if want 5; then
 echo "# 5. gate blind spots"
 fresh s5
 setup_v1
-v1ids="$(for i in 0 1 2 3; do d2_slot0 tgd2$i; done)"
+v1ids="$(all_ids)"
 STEPS5='  - canary: {}
   - analyze: {duration: 6s, interval: 500ms}
   - promote: {batch: 3}'
@@ -383,7 +384,7 @@ rollback_check() {
 	tg_assert_eq "$rc" 3 "$1: rolled back (exit 3)"
 	tg_assert_eq "$(newest_history | jq -r '[.plan, .outcome, .breach.gate] | join(" ")')" "$2 rolled_back $3" \
 		"$1: history says $2 rolled back by $3"
-	tg_assert_eq "$(for i in 0 1 2 3; do d2_slot0 tgd2$i; done)" "$v1ids" "$1: every slot 0 on v1's head"
+	tg_assert_eq "$(all_ids)" "$v1ids" "$1: every slot 0 on v1's head"
 	d2_lossless 0 100 "$1: the canary passes traffic again"
 }
 fleet_flows() {
@@ -459,7 +460,7 @@ if want 6; then
 echo "# 6. SIGINT and SIGTERM during apply"
 fresh s6
 setup_v1
-v1ids="$(for i in 0 1 2 3; do d2_slot0 tgd2$i; done)"
+v1ids="$(all_ids)"
 flows=()
 for i in 0 1 2 3; do d2_flow $i 90 300 $((9100 + i)); flows+=("$D2_FLOW"); done
 STEPS6='  - canary: {}
@@ -474,12 +475,12 @@ start_apply() {
 }
 for sig in INT TERM; do
 	start_apply "$P/sig.yaml" '"event":"analysis".*"ifname":"tgd21"'
-	tg_assert_ne "$(d2_slot0 tgd21)" "$(echo $v1ids | cut -d' ' -f2)" "SIG$sig: tgd21 was flipped before the signal"
+	tg_assert_ne "$(d2_slot0 tgd21)" "$(cut -d' ' -f2 <<<"$v1ids")" "SIG$sig: tgd21 was flipped before the signal"
 	kill -$sig $AP
 	wait $AP
 	rc=$?
 	tg_assert_eq "$rc" 3 "SIG$sig during a wave's analysis: exit 3"
-	tg_assert_eq "$(for i in 0 1 2 3; do d2_slot0 tgd2$i; done)" "$v1ids" "SIG$sig: canary and wave back on v1 (bpftool)"
+	tg_assert_eq "$(all_ids)" "$v1ids" "SIG$sig: canary and wave back on v1 (bpftool)"
 	tg_check "SIG$sig: journal gone" test ! -e "$(JOURNAL)"
 	n=$([[ $sig == INT ]] && echo 2 || echo 15)
 	tg_assert_eq "$(newest_history | jq -r '[.outcome, .breach.gate, .breach.value] | join(" ")')" "rolled_back signal $n" \
@@ -506,7 +507,7 @@ kill -TERM $AP
 wait $AP
 rc=$?
 tg_assert_eq "$rc" 3 "SIGTERM during an exec check (on_failure: pause): exit 3"
-tg_assert_eq "$(for i in 0 1 2 3; do d2_slot0 tgd2$i; done)" "$v1ids" "... rolled back, not paused: all on v1"
+tg_assert_eq "$(all_ids)" "$v1ids" "... rolled back, not paused: all on v1"
 tg_check "... no journal (nothing paused)" test ! -e "$(JOURNAL)"
 tg_assert_eq "$(newest_history | jq -r '[.plan, .outcome, .breach.gate] | join(" ")')" "sigx rolled_back signal" \
 	"... history says sigx rolled_back by a signal, not by the exec gate"
@@ -523,7 +524,7 @@ tg_check "two SIGINTs: apply exits at once ($ms ms, exit $rc)" test "$ms" -lt 10
 tg_check "... with a failure code" test "$rc" -ne 0
 "$TG" recover >"$TG_TMP/sigrec.out" 2>&1
 tg_assert_eq "$?" 0 "recover after the second signal"
-tg_assert_eq "$(for i in 0 1 2 3; do d2_slot0 tgd2$i; done)" "$v1ids" "after recover: all on v1 (bpftool)"
+tg_assert_eq "$(all_ids)" "$v1ids" "after recover: all on v1 (bpftool)"
 tg_check "after recover: journal gone" test ! -e "$(JOURNAL)"
 "$TG" recover >"$TG_TMP/sigrec2.out" 2>&1
 tg_assert_eq "$?" 0 "a second recover has nothing to do"
@@ -584,6 +585,82 @@ done
 tg_check "the edited plan's exec check never ran" test ! -e "$TG_TMP/exec_ran"
 tg_assert_eq "$(newest_history | jq -r '[.plan, .generation, .outcome] | join(" ")')" "paused 2 promoted" "history: paused, generation 2, promoted"
 kill "${flows[@]}" 2>/dev/null
+fi
+
+# ---------------------------------------------------------------------------
+if want 8; then
+echo "# 8. a state directory or state files others can write"
+fresh s8
+setup_v1
+v1ids="$(all_ids)"
+d2_plan "$P/v2p.yaml" v2p tgd20 "$FLEET" "counter blocklist" '  - canary: {}
+  - pause: {}
+  - promote: {batch: 3}'
+d2_plan "$P/v2.yaml" v2 tgd20 "$FLEET" "counter blocklist" "$STEPS_SHORT"
+nobody=$(id -u nobody 2>/dev/null || echo 65534)
+MARK=$TG_TMP/planted_ran
+
+# refused DESC VERB...: VERB exits non-zero naming the state and changes nothing.
+refused() {
+	local desc=$1 rc
+	shift
+	"$TG" "$@" >"$TG_TMP/r8.out" 2>&1
+	rc=$?
+	tg_check "$desc: 'tailgate $*' refused (exit $rc)" test "$rc" -ne 0 -a "$rc" -lt 128
+	tg_check "$desc: ... saying the state must be root's alone" grep -q "root's alone\|owned by uid" "$TG_TMP/r8.out"
+	tg_assert_eq "$(all_ids)" "$v1ids" "$desc: ... nothing flipped"
+	tg_check "$desc: ... the planted check never ran" test ! -e "$MARK"
+}
+
+chmod 1777 "$TAILGATE_STATE_DIR"
+refused "state directory 1777" apply "$P/v2.yaml"
+refused "state directory 1777" rollback tgd20
+refused "state directory 1777" recover
+chmod 0770 "$TAILGATE_STATE_DIR"
+refused "state directory 0770" apply "$P/v2.yaml"
+chmod 0700 "$TAILGATE_STATE_DIR"
+
+# A paused rollout; then another user rewrites its captured plan to run
+# their exec check, with the records pointing at it.
+d2_flow 0 5 300 9100
+"$TG" apply "$P/v2p.yaml" >"$TG_TMP/v2p.out" 2>&1 || tg_fail "v2p: $(cat "$TG_TMP/v2p.out")"
+canary_v2=$(d2_slot0 tgd20)
+v1ids="$canary_v2 $(cut -d' ' -f2- <<<"$v1ids")"
+gen=$(sed -n 's/^id //p' "$(JOURNAL)")
+rec=$TAILGATE_STATE_DIR/gens/$gen
+old_sha=$(sed -n 's/^plan_sha256 //p' "$rec")
+evil=$TG_TMP/evil.yaml
+sed -e '/^gates:/a\  exec: [sh, -c, '"'touch $MARK; exit 0'"']' \
+	-e 's/promote: {batch: 3}/promote: {batch: 3, analyze: 1s}/' "$TAILGATE_STATE_DIR/store/$old_sha" >"$evil"
+grep -q "analyze: 1s" "$evil" || tg_fail "cannot craft the planted plan: $(cat "$evil")"
+evil_sha=$(sha256sum "$evil" | cut -d' ' -f1)
+cp "$evil" "$TAILGATE_STATE_DIR/store/$evil_sha"
+chmod 0600 "$TAILGATE_STATE_DIR/store/$evil_sha"
+cp -p "$rec" "$TG_TMP/rec.saved"
+cp -p "$(JOURNAL)" "$TG_TMP/journal.saved"
+sed -i "s/$old_sha/$evil_sha/" "$rec" "$(JOURNAL)"
+for f in "store/$evil_sha" "gens/$gen" rollout.journal; do
+	chown "$nobody" "$TAILGATE_STATE_DIR/$f"
+	refused "$f owned by uid $nobody" promote
+	refused "$f owned by uid $nobody" abort
+	chown 0 "$TAILGATE_STATE_DIR/$f"
+	chmod 0666 "$TAILGATE_STATE_DIR/$f"
+	refused "$f mode 0666" promote
+	chmod 0600 "$TAILGATE_STATE_DIR/$f"
+done
+for d in gens store; do
+	chmod 0777 "$TAILGATE_STATE_DIR/$d"
+	refused "$d/ mode 0777" promote
+	chmod 0700 "$TAILGATE_STATE_DIR/$d"
+done
+# Back to the real records: promote works and runs what was captured.
+cp -p "$TG_TMP/rec.saved" "$rec"
+cp -p "$TG_TMP/journal.saved" "$(JOURNAL)"
+rm -f "$TAILGATE_STATE_DIR/store/$evil_sha"
+"$TG" promote >"$TG_TMP/p8.out" 2>&1
+tg_assert_eq "$?" 0 "records restored: promote works"
+for i in 0 1 2 3; do tg_assert_eq "$(d2_live_gen tgd2$i)" "$gen" "tgd2$i on generation $gen"; done
+tg_check "the planted check never ran" test ! -e "$MARK"
 fi
 
 tg_test_end
