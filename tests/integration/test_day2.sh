@@ -663,4 +663,69 @@ for i in 0 1 2 3; do tg_assert_eq "$(d2_live_gen tgd2$i)" "$gen" "tgd2$i on gene
 tg_check "the planted check never ran" test ! -e "$MARK"
 fi
 
+# ---------------------------------------------------------------------------
+if want 9; then
+echo "# 9. ip netns exec remounts /sys: refused; nsenter --net= works"
+fresh s9
+NS=tgd2n9 NSP=tgd2n9p
+for n in $NS $NSP; do
+	ip netns del $n 2>/dev/null
+	ip netns add $n || tg_fail "cannot create namespace $n"
+	tg_on_exit "ip netns del $n"
+done
+for k in 0 2; do
+	ip -n $NS link add tgd2q$k type veth peer name tgd2q$((k + 1)) netns $NSP || tg_fail "cannot create veth tgd2q$k"
+	ip -n $NS addr add 198.19.$((190 + k)).1/24 dev tgd2q$k
+	ip -n $NSP addr add 198.19.$((190 + k)).2/24 dev tgd2q$((k + 1))
+	ip -n $NS link set tgd2q$k up
+	ip -n $NSP link set tgd2q$((k + 1)) up
+done
+ip -n $NS link set lo up
+tg_on_exit "nsenter --net=/run/netns/$NS '$TG' detach --all"
+d2_plan "$P/ns.yaml" ns tgd2q0 tgd2q2 counter '  - canary: {}
+  - analyze: {duration: 1s, interval: 500ms}
+  - promote: {batch: 1}'
+# ns_burst K COUNT: packets from the peer namespace into tgd2q<K>; "received sent".
+ns_burst() {
+	local out=$TG_TMP/nsburst rx sent
+	ip netns exec $NS "$TG_TRAFFIC" recv --bind 198.19.$((190 + $1)).1 --port 9190 --duration 20 --idle-ms 1500 >"$out" &
+	rx=$!
+	sleep 0.2
+	sent=$(ip netns exec $NSP "$TG_TRAFFIC" send --dst 198.19.$((190 + $1)).1 --port 9190 --count "$2" --rate 2000 | sed -n 's/^sent=//p')
+	wait $rx
+	echo "$(sed -n 's/^received=\([0-9]*\).*/\1/p' "$out") $sent"
+}
+ns_xdp() { ip -n $NS -j -d link show dev "$1" | jq -r '.[0].xdp.prog.id // empty'; }
+
+ip netns exec $NS "$TG" apply "$P/ns.yaml" >"$TG_TMP/ns1.out" 2>&1
+rc=$?
+tg_check "under ip netns exec: apply refused (exit $rc)" test "$rc" -ne 0 -a "$rc" -lt 128
+tg_check "... the message names nsenter --net=" grep -q "nsenter --net=" "$TG_TMP/ns1.out"
+for k in 0 2; do
+	tg_assert_eq "$(ns_xdp tgd2q$k)" "" "... nothing attached to tgd2q$k"
+done
+tg_assert_eq "$(ls "$TAILGATE_PIN_ROOT" 2>/dev/null)" "" "... nothing pinned"
+tg_check "... no journal left" test ! -e "$(JOURNAL)"
+ip netns exec $NS "$TG" plan "$P/ns.yaml" >"$TG_TMP/ns2.out" 2>&1
+tg_check "under ip netns exec: plan refused too" test "$?" -ne 0
+tg_check "... naming nsenter --net=" grep -q "nsenter --net=" "$TG_TMP/ns2.out"
+
+ip netns exec $NSP "$TG_TRAFFIC" send --dst 198.19.190.1 --port 9191 --rate 300 --duration 5 >/dev/null 2>&1 &
+tx=$!
+tg_on_exit "kill $tx"
+nsenter --net=/run/netns/$NS "$TG" apply "$P/ns.yaml" >"$TG_TMP/ns3.out" 2>&1
+tg_assert_eq "$?" 0 "under nsenter --net=: apply promotes"
+wait $tx
+for k in 0 2; do
+	tg_assert_eq "$(d2_prog_name "$(ns_xdp tgd2q$k)")" tg_dispatch_xdp "tgd2q$k runs the dispatcher"
+	tg_check "tgd2q$k is pinned in the host's bpffs" test -e "$TAILGATE_PIN_ROOT/tgd2q$k/xdp/link"
+	got=$(ns_burst $k 200)
+	tg_assert_eq "${got% *}" "${got#* }" "tgd2q$k passes every packet (received of sent: $got)"
+done
+tg_assert_eq "$(nsenter --net=/run/netns/$NS "$TG" status --json | jq -r '[.attach_points[].health] | join(" ")')" "ok ok" \
+	"status under nsenter: both ok"
+nsenter --net=/run/netns/$NS "$TG" detach --all >/dev/null 2>&1
+tg_assert_eq "$(ns_xdp tgd2q0)" "" "detach under nsenter removes it"
+fi
+
 tg_test_end
