@@ -91,6 +91,7 @@ STEPS1='  - canary: {}
   - promote: {batch: 3}'
 d2_plan "$P/fc_good.yaml" fc_good tgd20 "$FLEET" counter "$STEPS1" '' 'on_tail_miss: drop'
 d2_flow 0 12 300 9100
+: >"$TG_TMP/fc_good.out"  # truncated before the wait below reads it
 "$TG" apply "$P/fc_good.yaml" >"$TG_TMP/fc_good.out" 2>&1 &
 ap=$!
 d2_wait_for "$TG_TMP/fc_good.out" "analyze 1 interface" || tg_fail "fc_good: no analysis: $(cat "$TG_TMP/fc_good.out")"
@@ -151,6 +152,7 @@ for reserve in kept gone; do
 	old=$(d2_slot0 tgd20)
 	fleet_before="$(d2_slot0 tgd21) $(d2_slot0 tgd22) $(d2_slot0 tgd23)"
 	# The canary stays silent (inconclusive) until the disk is full.
+	: >"$TG_TMP/bad2.out"  # truncated before the wait below reads it
 	"$TG" apply "$P/bad2.yaml" >"$TG_TMP/bad2.out" 2>&1 &
 	ap=$!
 	d2_wait_for "$TG_TMP/bad2.out" "analyze 1 interface" || tg_fail "bad2: no analysis: $(cat "$TG_TMP/bad2.out")"
@@ -251,6 +253,7 @@ STEPS3='  - canary: {}
   - promote: {batch: 3, analyze: 3s}'
 d2_plan "$P/v2w.yaml" v2w tgd20 "$FLEET" "counter blocklist" "$STEPS3"
 for i in 0 1 2 3; do d2_flow $i 8 300 $((9100 + i)); done
+: >"$TG_TMP/v2w.out"  # truncated before the wait below reads it
 "$TG" apply "$P/v2w.yaml" >"$TG_TMP/v2w.out" 2>&1 &
 ap=$!
 d2_wait_for "$TG_TMP/v2w.out" "analyze 3 interfaces" || tg_fail "v2w: no wave analysis: $(cat "$TG_TMP/v2w.out")"
@@ -400,6 +403,7 @@ for how in sender link; do
 	fleet_flows 12
 	d2_flow 0 12 300 9100
 	canary_flow=$D2_FLOW
+	: >"$TG_TMP/stop.ev"  # truncated before the wait below reads it
 	"$TG" apply --events "$P/stop_$how.yaml" >"$TG_TMP/stop.ev" 2>&1 &
 	ap=$!
 	d2_wait_for "$TG_TMP/stop.ev" '"elapsed_ms":1500' || tg_fail "stop_$how: no analysis: $(cat "$TG_TMP/stop.ev")"
@@ -469,6 +473,7 @@ STEPS6='  - canary: {}
 d2_plan "$P/sig.yaml" sig tgd20 "$FLEET" "counter blocklist" "$STEPS6"
 # start_apply PLAN REGEX: apply in the background (pid in AP) until REGEX shows.
 start_apply() {
+	: >"$TG_TMP/sig.ev"  # truncated before the wait below reads it
 	"$TG" apply --events "$1" >"$TG_TMP/sig.ev" 2>"$TG_TMP/sig.err" &
 	AP=$!
 	d2_wait_for "$TG_TMP/sig.ev" "$2" 30 || tg_fail "$1: never reached $2: $(cat "$TG_TMP/sig.ev" "$TG_TMP/sig.err")"
