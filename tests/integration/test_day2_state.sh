@@ -122,4 +122,94 @@ done
 tg_assert_eq "$?" 0 "state restored: recover has nothing left to fix"
 fi
 
+# ---------------------------------------------------------------------------
+if want b; then
+echo "# b. a corrupt journal"
+fresh b
+apply_ok "$P/v1.yaml"
+v1=$(all_ids)
+flows=()
+for i in 5 6 7 8; do d2_flow $i 40 300 $((9100 + i)); flows+=("$D2_FLOW"); done
+for how in garbage torn empty; do
+	TAILGATE_FAULT=after-flip "$TG" apply "$P/v2.yaml" >"$TG_TMP/kill.out" 2>&1
+	tg_assert_eq "$?" 137 "$how: apply killed right after the canary's flip"
+	tg_assert_ne "$(d2_slot0 tgd25)" "$(cut -d' ' -f1 <<<"$v1")" "$how: the canary runs the new generation"
+	case $how in
+	garbage) printf 'id 1\n\001\002 not a journal {"json": "either"}\n' >"$(JOURNAL)" ;;
+	torn) head -c 60 "$(JOURNAL)" >"$TG_TMP/torn" && cat "$TG_TMP/torn" >"$(JOURNAL)" ;;
+	empty) : >"$(JOURNAL)" ;;
+	esac
+	"$TG" apply "$P/v2.yaml" >"$TG_TMP/b1.out" 2>&1
+	tg_assert_eq "$?" 4 "$how journal: apply refused (exit 4)"
+	tg_check "$how journal: ... saying recover moves it aside" grep -q "recover moves it aside" "$TG_TMP/b1.out"
+	"$TG" recover >"$TG_TMP/b2.out" 2>&1
+	tg_assert_eq "$?" 0 "$how journal: recover exits 0"
+	tg_check "$how journal: ... saying where it moved the journal" grep -q "moved it to .*rollout.journal.corrupt" "$TG_TMP/b2.out"
+	tg_assert_eq "$(all_ids)" "$v1" "$how journal: recover put the canary back on v1 from the kernel and the records"
+	tg_check "$how journal: no journal left" test ! -e "$(JOURNAL)"
+	"$TG" recover >"$TG_TMP/b3.out" 2>&1
+	tg_assert_eq "$?" 0 "$how journal: a second recover exits 0"
+	tg_check "$how journal: ... with nothing to fix" grep -q "recover: 0 fixes, 0 problems left" "$TG_TMP/b3.out"
+	"$TG" status --ready >/dev/null 2>&1
+	tg_assert_eq "$?" 0 "$how journal: status --ready"
+	rm -f "$TAILGATE_STATE_DIR"/rollout.journal.corrupt.*
+done
+"$TG" apply "$P/v2.yaml" >"$TG_TMP/b4.out" 2>&1
+tg_assert_eq "$?" 0 "after the recovers, apply v2 works"
+kill "${flows[@]}" 2>/dev/null
+fi
+
+# ---------------------------------------------------------------------------
+if want c; then
+echo "# c. crafted journal fields"
+fresh c
+apply_ok "$P/v1.yaml"
+v1=$(all_ids)
+apply_ok "$P/v2p.yaml"
+paused=$(all_ids)
+cp -p "$(JOURNAL)" "$TG_TMP/journal.good"
+gen=$(sed -n 's/^id //p' "$(JOURNAL)")
+# craft NAME SED: the good journal edited by SED.
+craft() {
+	cp -p "$TG_TMP/journal.good" "$(JOURNAL)"
+	sed -i "$2" "$(JOURNAL)"
+	cmp -s "$(JOURNAL)" "$TG_TMP/journal.good" && tg_fail "craft $1: the edit changed nothing"
+}
+for c in 'step 99|s/^step .*/step 99/' \
+	'bank 7|0,/^target /s/^\(target [^ ]* [0-9]* [01] \)[-0-9]* /\17 /' \
+	'new bank 7|0,/^target /s/^\(target [^ ]* [0-9]* [01] [-0-9]* \)[0-9]* /\17 /' \
+	'state zzz|0,/^target /s/ \(flipped\|live\|pending\) / zzz /' \
+	'status zzz|s/^status .*/status zzz/' \
+	'wave -1|s/^wave .*/wave -1/' \
+	'weight 99999|s/^weight .*/weight 99999/' \
+	'id 2^64|s/^id .*/id 18446744073709551616/'; do
+	name=${c%%|*}
+	for verb in promote abort; do
+		craft "$name" "${c#*|}"
+		"$TG" $verb >"$TG_TMP/c.out" 2>&1
+		rc=$?
+		tg_check "$name: $verb does not crash (exit $rc)" test "$rc" -lt 128
+		tg_check "$name: $verb refuses" test "$rc" -ne 0
+		tg_check "$name: $verb says the journal is unreadable and what to run" grep -q "journal is unreadable.*recover" "$TG_TMP/c.out"
+		tg_assert_eq "$(all_ids)" "$paused" "$name: $verb changed nothing"
+	done
+done
+# In range, but past the captured plan: steps 1..3 only.
+for c in 'step 20|s/^step .*/step 20/' "id of no generation|s/^id .*/id 4242/"; do
+	name=${c%%|*}
+	craft "$name" "${c#*|}"
+	"$TG" promote >"$TG_TMP/c.out" 2>&1
+	rc=$?
+	tg_check "$name: promote does not crash (exit $rc)" test "$rc" -lt 128
+	tg_check "$name: promote refuses it" test "$rc" -ne 0
+	tg_check "$name: ... with a message" grep -q "^tailgate: " "$TG_TMP/c.out"
+	tg_check "$name: ... nothing says promoted" bash -c "! grep -q 'promoted' '$TG_TMP/c.out'"
+	tg_assert_eq "$(all_ids)" "$paused" "$name: promote changed nothing"
+done
+cp -p "$TG_TMP/journal.good" "$(JOURNAL)"
+"$TG" abort >"$TG_TMP/c.out" 2>&1
+tg_assert_eq "$?" 0 "the real journal back: abort works"
+tg_assert_eq "$(all_ids)" "$v1" "... and puts the canary back on v1"
+fi
+
 tg_test_end
