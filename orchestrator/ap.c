@@ -400,14 +400,16 @@ static int write_info(struct ap *ap, bool clsact)
 	return bpf_map_update_elem(ap->info_fd, &k, &info, BPF_ANY) ? -errno : 0;
 }
 
-static void unpin_all(const struct ap *ap)
+static int unpin_all(const struct ap *ap)
 {
 	char parent[PATH_MAX];
+	int err;
 
-	pins__rm_rf(ap->dir);
+	err = pins__rm_rf(ap->dir);
 	/* The interface's directory goes with its last hook. */
 	if (!pins__path(parent, sizeof(parent), "%s/%s", pins__root(), ap->ifname))
 		rmdir(parent);
+	return err;
 }
 
 /* Attach through a link; tc falls back to clsact where TCX is missing. */
@@ -597,7 +599,8 @@ int ap__detach(struct ap *ap)
 	if (ap->ops)
 		err = ap->ops->detach(ap);
 	fault__point("after-link-detach");
-	unpin_all(ap);
+	/* Pins left behind are not "detached": say so, the next run retries. */
+	err = unpin_all(ap) ?: err;
 	ap__close(ap);
 	return err;
 }
