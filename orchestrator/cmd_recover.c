@@ -214,7 +214,10 @@ static int check_ap(const char *ifname, enum plan_hook hook, void *ctx)
 	err = ap__open(&ap, ifname, hook);
 	if (err == -ENOENT || err == -ENODEV || err == -ESTALE || err == -ENOLINK) {
 		ap__detach(&ap);
-		store__remove_ap(ifname, hook);
+		/* A gone or re-created interface keeps its record: 'tailgate
+		 * restore IFACE' re-installs its generation from it once back. */
+		if (err != -ENODEV && err != -ESTALE)
+			store__remove_ap(ifname, hook);
 		note(rc, ifname, hook,
 		     err == -ENOENT  ? "pins without an attached dispatcher removed" :
 		     err == -ENODEV  ? "interface is gone: its pins were removed" :
