@@ -212,4 +212,151 @@ tg_assert_eq "$?" 0 "the real journal back: abort works"
 tg_assert_eq "$(all_ids)" "$v1" "... and puts the canary back on v1"
 fi
 
+# ---------------------------------------------------------------------------
+if want d; then
+echo "# d. rollback while paused; rollback X X"
+fresh d
+apply_ok "$P/v1.yaml"
+v1=$(all_ids)
+apply_ok "$P/v2p.yaml"
+paused=$(all_ids)
+for args in "tgd25" "tgd26" "--all"; do
+	"$TG" rollback $args >"$TG_TMP/d.out" 2>&1
+	tg_assert_eq "$?" 1 "paused: rollback $args refused (exit 1)"
+	tg_check "paused: ... saying abort or promote" grep -q "paused; 'tailgate abort'.*'tailgate promote'" "$TG_TMP/d.out"
+	tg_assert_eq "$(all_ids)" "$paused" "paused: rollback $args flipped nothing"
+done
+"$TG" promote >"$TG_TMP/d.out" 2>&1 || tg_fail "promote: $(cat "$TG_TMP/d.out")"
+v2=$(all_ids)
+"$TG" rollback tgd26 tgd26 tgd27 tgd26 >"$TG_TMP/d.out" 2>&1
+tg_assert_eq "$?" 0 "rollback tgd26 tgd26 tgd27 tgd26: exit 0"
+tg_assert_eq "$(d2_slot0 tgd26)" "$(cut -d' ' -f2 <<<"$v1")" "tgd26 flipped once: back on v1's head, not on v2 again"
+tg_assert_eq "$(d2_slot0 tgd27)" "$(cut -d' ' -f3 <<<"$v1")" "tgd27 on v1's head"
+tg_assert_eq "$(grep -c 'tgd26/xdp: rolled back' "$TG_TMP/d.out")" 1 "tgd26 reported once"
+tg_assert_eq "$(grep -c '"what":"rollback".*tgd26' "$(HIST)")" 1 "history has one rollback of tgd26"
+tg_assert_eq "$(d2_slot0 tgd25) $(d2_slot0 tgd28)" "$(cut -d' ' -f1 <<<"$v2") $(cut -d' ' -f4 <<<"$v2")" "the others untouched"
+fi
+
+# ---------------------------------------------------------------------------
+if want e; then
+echo "# e. rollback --all and detach --all past a failing attach point"
+fresh e
+apply_ok "$P/v1.yaml"
+v1=$(all_ids)
+# v2 everywhere but tgd28: tgd28 has nothing to roll back to.
+d2_plan "$P/v2e.yaml" v2e tgd25 "tgd26, tgd27" "counter blocklist" "$STEPS_SHORT"
+apply_ok "$P/v2e.yaml"
+"$TG" rollback --all >"$TG_TMP/e.out" 2>&1
+tg_assert_eq "$?" 4 "rollback --all with one attach point that cannot: exit 4"
+tg_assert_eq "$(all_ids)" "$v1" "... every other one rolled back (all on v1 now)"
+for i in 25 26 27; do tg_check "... tgd$i reported rolled back" grep -q "tgd$i/xdp: rolled back" "$TG_TMP/e.out"; done
+tg_check "... tgd28 reported not done, with why" grep -q "tgd28/xdp: no complete previous generation" "$TG_TMP/e.out"
+"$TG" rollback --all --json >"$TG_TMP/e.json" 2>/dev/null
+tg_check "rollback --all --json: one document listing each attach point's state" \
+	bash -c "jq -e -n --slurpfile d '$TG_TMP/e.json' '\$d | length == 1' && jq -e '[.attach_points[].state] | length == 4' '$TG_TMP/e.json'" >/dev/null
+# detach: a mount over one attach point's maps directory makes its pins undeletable.
+mkdir -p "$TAILGATE_PIN_ROOT/tgd27/xdp/maps"
+mount -t tmpfs -o size=64k tgd2busy "$TAILGATE_PIN_ROOT/tgd27/xdp/maps" || tg_fail "cannot mount over tgd27's maps"
+tg_on_exit "umount '$TAILGATE_PIN_ROOT/tgd27/xdp/maps'"
+"$TG" detach --all >"$TG_TMP/e2.out" 2>&1
+tg_assert_eq "$?" 4 "detach --all with one attach point that cannot: exit 4"
+for i in 25 26 28; do
+	tg_check "... tgd$i detached" d2_no_dispatcher tgd$i
+	tg_check "... tgd$i reported detached" grep -q "tgd$i/xdp: detached" "$TG_TMP/e2.out"
+done
+tg_check "... tgd27 reported failed: its pins could not all go" grep -q "^tailgate: detach tgd27/xdp: " "$TG_TMP/e2.out"
+tg_check "... and not reported detached" bash -c "! grep -q '^tgd27/xdp: detached' '$TG_TMP/e2.out'"
+d2_lossless 7 100 "... tgd27 still passes traffic"
+umount "$TAILGATE_PIN_ROOT/tgd27/xdp/maps"
+"$TG" detach --all >"$TG_TMP/e3.out" 2>&1
+tg_assert_eq "$?" 0 "unmounted: detach --all finishes"
+tg_check "... tgd27 detached" d2_no_dispatcher tgd27
+fi
+
+# ---------------------------------------------------------------------------
+if want f; then
+echo "# f. an interface moved to another namespace mid-rollout"
+fresh f
+apply_ok "$P/v1.yaml"
+v1=$(all_ids)
+ip netns add tgd2away
+tg_on_exit "ip netns del tgd2away"
+tg_on_exit "ip -n tgd2away link set tgd27 netns 1"
+STEPSF='  - canary: {}
+  - analyze: {duration: 1s, interval: 500ms}
+  - promote: {batch: 1, analyze: 2s}'
+d2_plan "$P/v2f.yaml" v2f tgd25 "$FLEET" "counter blocklist" "$STEPSF"
+flows=()
+for i in 5 6 7 8; do d2_flow $i 30 300 $((9100 + i)); flows+=("$D2_FLOW"); done
+: >"$TG_TMP/f.out"
+"$TG" apply "$P/v2f.yaml" >"$TG_TMP/f.out" 2>&1 &
+ap=$!
+d2_wait_for "$TG_TMP/f.out" "analyze 1 interface.*" 30 && d2_wait_for "$TG_TMP/f.out" "tgd26/xdp: generation" 30 ||
+	tg_fail "v2f: no fleet wave: $(cat "$TG_TMP/f.out")"
+ip link set tgd27 netns tgd2away
+wait $ap
+rc=$?
+tg_check "moved away mid-rollout: not a success (exit $rc)" test "$rc" -ne 0 -a "$rc" -lt 128
+tg_check "... tgd27 reported lost" grep -q "tgd27/xdp: interface lost during the rollout" "$TG_TMP/f.out"
+tg_check "... saying what to do (recover, restore)" grep -q "tgd27.*tailgate recover.*tailgate restore tgd27" "$TG_TMP/f.out"
+tg_check "... nothing says promoted for tgd27" bash -c "! grep -q 'tgd27/xdp: generation .* live' '$TG_TMP/f.out'"
+tg_assert_eq "$("$TG" status --json | jq -r '.attach_points[] | select(.ifname == "tgd27") | .health')" lost "status: tgd27 lost"
+"$TG" recover >"$TG_TMP/f2.out" 2>&1
+tg_assert_eq "$?" 0 "recover"
+tg_check "... cleaned tgd27's pins" test ! -e "$TAILGATE_PIN_ROOT/tgd27"
+ip -n tgd2away link set tgd27 netns 1
+ip link set tgd27 up
+ip addr add 198.19.107.1/24 dev tgd27 2>/dev/null
+"$TG" restore tgd27 >"$TG_TMP/f3.out" 2>&1
+tg_assert_eq "$?" 0 "back in its namespace: restore tgd27"
+tg_check "... runs a complete generation" test -n "$(d2_live_gen tgd27)"
+tg_assert_eq "$(d2_live_gen tgd27)" 1 "... the generation its record says: v1 (it was lost before its wave)"
+others="$(d2_slot0 tgd25) $(d2_slot0 tgd26) $(d2_slot0 tgd28)"
+# Fresh senders: the old ones catch up in a burst after tgd27's absence,
+# which the rate gate would rightly see as a rate falling after the flip.
+kill "${flows[@]}" 2>/dev/null
+flows=()
+for i in 5 6 7 8; do d2_flow $i 10 300 $((9100 + i)); flows+=("$D2_FLOW"); done
+sleep 1
+"$TG" apply "$P/v2f.yaml" >"$TG_TMP/f4.out" 2>&1
+tg_assert_eq "$?" 0 "apply v2f again finishes the rollout"
+tg_check "... on tgd27 only" grep -q "loaded beside the live one on 1 interface" "$TG_TMP/f4.out"
+tg_assert_eq "$(d2_slot0 tgd25) $(d2_slot0 tgd26) $(d2_slot0 tgd28)" "$others" "... the others untouched"
+tg_assert_eq "$("$TG" status --json | jq -r '.attach_points[] | select(.ifname == "tgd27") | .banks[] | select(.live) | .plan')" v2f \
+	"... tgd27 runs v2f"
+for i in 5 6 7 8; do d2_lossless $i 100 "... tgd2$i passes traffic"; done
+kill "${flows[@]}" 2>/dev/null
+fi
+
+# ---------------------------------------------------------------------------
+if want g; then
+echo "# g. slot 0 on a program that heads no bank"
+fresh g
+apply_ok "$P/v1.yaml"
+apply_ok "$P/v2.yaml"
+v2=$(all_ids)
+# tgd26's slot 0 set to the second stage of its own live bank (blocklist), then to v1's stage of another interface.
+pin=$TAILGATE_PIN_ROOT/tgd26/xdp
+for what in second other; do
+	if [[ $what == second ]]; then
+		id=$(tg_slot_prog_id "$pin" 18)
+	else
+		id=$(tg_slot_prog_id "$TAILGATE_PIN_ROOT/tgd27/xdp" 1)
+	fi
+	bpftool map update pinned "$pin/slots" key 0 0 0 0 value id "$id" 2>"$TG_TMP/g.err" ||
+		tg_fail "bpftool could not write slot 0: $(cat "$TG_TMP/g.err")"
+	tg_assert_eq "$(d2_slot0 tgd26)" "$id" "$what: slot 0 written with bpftool"
+	"$TG" status --json >"$TG_TMP/g.json" 2>/dev/null
+	tg_check "$what: status says tgd26 is not ok" \
+		jq -e '.attach_points[] | select(.ifname == "tgd26") | .health != "ok"' "$TG_TMP/g.json" >/dev/null
+	"$TG" recover >"$TG_TMP/g.out" 2>&1
+	tg_assert_eq "$?" 0 "$what: recover exits 0"
+	tg_assert_eq "$(all_ids)" "$v2" "$what: recover set slot 0 back to the live bank's head"
+	tg_check "$what: ... and says so" grep -q "tgd26/xdp: slot 0" "$TG_TMP/g.out"
+	"$TG" recover >"$TG_TMP/g2.out" 2>&1
+	tg_check "$what: a second recover has nothing to fix" grep -q "0 fixes, 0 problems" "$TG_TMP/g2.out"
+	d2_lossless 6 100 "$what: tgd26 passes traffic"
+done
+fi
+
 tg_test_end
