@@ -185,6 +185,58 @@ out_close:
 	return NULL;
 }
 
+char *files__read_tail(const char *path, size_t max, size_t *len)
+{
+	struct stat st;
+	char *buf, *nl;
+	off_t from = 0;
+	ssize_t n;
+	int fd, err;
+
+	fd = files__open_regular(path);
+	if (fd < 0) {
+		errno = -fd;
+		return NULL;
+	}
+	if (fstat(fd, &st)) {
+		err = errno;
+		goto out_close;
+	}
+	if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		check_mode(&st, path, false);
+		err = EPERM;
+		goto out_close;
+	}
+	if ((size_t)st.st_size > max)
+		from = st.st_size - max;
+	buf = malloc(st.st_size - from + 1);
+	if (!buf) {
+		err = ENOMEM;
+		goto out_close;
+	}
+	n = pread(fd, buf, st.st_size - from, from);
+	close(fd);
+	if (n != st.st_size - from) {
+		free(buf);
+		errno = EIO;
+		return NULL;
+	}
+	buf[n] = '\0';
+	/* Cut into a line: start at the next whole one. */
+	if (from && buf[0] != '\n' && (nl = strchr(buf, '\n'))) {
+		n -= nl + 1 - buf;
+		memmove(buf, nl + 1, n + 1);
+	}
+	if (len)
+		*len = n;
+	return buf;
+
+out_close:
+	close(fd);
+	errno = err;
+	return NULL;
+}
+
 static int release_reserve(void)
 {
 	char path[PATH_MAX];
