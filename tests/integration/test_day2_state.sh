@@ -359,4 +359,161 @@ for what in second other; do
 done
 fi
 
+# ---------------------------------------------------------------------------
+# says DESC CMD...: CMD fails (exit 1..127) with a message on stderr.
+says() {
+	local desc=$1 rc
+	shift
+	timeout 20 "$@" >"$TG_TMP/s.out" 2>"$TG_TMP/s.err"
+	rc=$?
+	tg_check "$desc: exits non-zero ($rc)" test "$rc" -ne 0 -a "$rc" -lt 124
+	tg_check "$desc: says why ($(head -n 1 "$TG_TMP/s.err"))" grep -q "^tailgate: " "$TG_TMP/s.err"
+}
+
+if want h; then
+echo "# h. a read-only state directory, a symlinked lock, an over-long path"
+fresh h
+apply_ok "$P/v1.yaml"
+ids=$(all_ids)
+RO=$TG_TMP/ro
+mkdir -p "$RO"
+mount --bind "$TAILGATE_STATE_DIR" "$RO" && mount -o remount,ro,bind "$RO" || tg_fail "cannot make a read-only bind mount"
+tg_on_exit "umount '$RO'"
+saved=$TAILGATE_STATE_DIR
+export TAILGATE_STATE_DIR=$RO
+says "read-only state: apply" "$TG" apply "$P/v2.yaml"
+tg_check "read-only state: ... naming the state directory" grep -q "$RO" "$TG_TMP/s.err"
+says "read-only state: rollback" "$TG" rollback tgd26
+says "read-only state: recover" "$TG" recover
+says "read-only state: detach" "$TG" detach tgd28
+"$TG" status >/dev/null 2>&1
+tg_assert_eq "$?" 0 "read-only state: status still reads it"
+tg_assert_eq "$(all_ids)" "$ids" "read-only state: nothing changed"
+export TAILGATE_STATE_DIR=$saved
+mkdir -p "$TG_TMP/empty_ro"
+mount -t tmpfs -o ro,mode=0700 tgd2ro "$TG_TMP/empty_ro" || tg_fail "cannot mount a read-only tmpfs"
+tg_on_exit "umount '$TG_TMP/empty_ro'"
+TAILGATE_STATE_DIR=$TG_TMP/empty_ro says "empty read-only state: apply" "$TG" apply "$P/v2.yaml"
+TAILGATE_STATE_DIR=$TG_TMP/empty_ro/sub says "state directory that cannot be made: apply" "$TG" apply "$P/v2.yaml"
+
+rm -f "$TAILGATE_STATE_DIR/lock"
+ln -s "$TG_TMP/elsewhere" "$TAILGATE_STATE_DIR/lock"
+says "symlinked lock: apply" "$TG" apply "$P/v2.yaml"
+tg_check "symlinked lock: ... saying it is a symlink" grep -q "symlink" "$TG_TMP/s.err"
+says "symlinked lock: rollback" "$TG" rollback tgd26
+tg_check "symlinked lock: the target was not created" test ! -e "$TG_TMP/elsewhere"
+tg_assert_eq "$(all_ids)" "$ids" "symlinked lock: nothing changed"
+rm -f "$TAILGATE_STATE_DIR/lock"
+
+long=/tmp/$(printf 'tgd2long%.0s' {1..600})
+TAILGATE_STATE_DIR=$long says "state path of ${#long} bytes: apply" "$TG" apply "$P/v2.yaml"
+TAILGATE_STATE_DIR=$long says "state path of ${#long} bytes: status" "$TG" status
+TAILGATE_STATE_DIR=$long says "state path of ${#long} bytes: history" "$TG" history
+TAILGATE_PIN_ROOT=/sys/fs/bpf/$(printf 'tgd2long%.0s' {1..600}) says "pin root of 4800 bytes: apply" "$TG" apply "$P/v2.yaml"
+tg_assert_eq "$(all_ids)" "$ids" "over-long paths: nothing changed"
+fi
+
+# ---------------------------------------------------------------------------
+if want i; then
+echo "# i. generation numbers never repeat"
+fresh i
+d2_plan "$P/v3.yaml" v3 tgd25 "$FLEET" "counter" "$STEPS_SHORT" '' 'datapath: fused'
+apply_ok "$P/v1.yaml"
+apply_ok "$P/v2.yaml"
+max_gen() { grep -o '"generation":[0-9]*' "$(HIST)" | cut -d: -f2 | sort -n | tail -n 1; }
+before=$(max_gen)
+rm -f "$TAILGATE_STATE_DIR/generation"
+apply_ok "$P/v3.yaml"
+g=$(d2_live_gen tgd25)
+tg_check "no generation file: the next one ($g) is above every earlier one ($before)" test "$g" -gt "$before"
+before=$(max_gen)
+echo 1 >"$TAILGATE_STATE_DIR/generation"
+apply_ok "$P/v1.yaml"
+g=$(d2_live_gen tgd25)
+tg_check "generation file set back to 1: the next one ($g) is above $before" test "$g" -gt "$before"
+before=$(max_gen)
+"$TG" detach --all >/dev/null 2>&1
+rm -f "$TAILGATE_STATE_DIR/generation"
+apply_ok "$P/v2.yaml"
+g=$(d2_live_gen tgd25)
+tg_check "nothing attached and no generation file: the next one ($g) is above $before" test "$g" -gt "$before"
+printf 'zz\n' >"$TAILGATE_STATE_DIR/generation"
+says "corrupt generation file: apply" "$TG" apply "$P/v3.yaml"
+tg_assert_eq "$(d2_live_gen tgd25)" "$g" "corrupt generation file: nothing rolled out"
+tg_assert_eq "$(grep '"type":"rollout"' "$(HIST)" | jq -r .generation | sort -n | uniq -d)" "" "history: no generation number twice"
+fi
+
+# ---------------------------------------------------------------------------
+if want j; then
+echo "# j. history over the rotation size"
+fresh j
+apply_ok "$P/v1.yaml"
+# Old entries, valid lines, past 1 MiB.
+line='{"type":"event","time":1000000000,"what":"detach","detail":"tgd2old/xdp: detached (padding the history to its rotation size)"}'
+for size in 1100000 3500000; do
+	for f in history.jsonl history.jsonl.1; do rm -f "$TAILGATE_STATE_DIR/$f"; done
+	yes "$line" | head -c "$size" | head -n "$(($(yes "$line" | head -c "$size" | wc -l)))" >"$(HIST)"
+	chmod 0600 "$(HIST)"
+	apply_ok "$P/v2.yaml"
+	"$TG" history -n 3 >"$TG_TMP/j.out" 2>&1
+	tg_assert_eq "$?" 0 "history of $size bytes: history -n 3 exits 0"
+	tg_check "history of $size bytes: the newest entry first (the v2 rollout)" bash -c "head -n 1 '$TG_TMP/j.out' | grep -q 'plan v2 on xdp'"
+	tg_assert_eq "$(wc -l <"$TG_TMP/j.out")" 3 "history of $size bytes: three entries"
+	tg_check "history of $size bytes: the file rotated (history.jsonl.1)" test -e "$TAILGATE_STATE_DIR/history.jsonl.1"
+	tg_check "history of $size bytes: the current file is small again" test "$(stat -c %s "$(HIST)")" -lt 1048576
+	"$TG" history --json -n 2 >"$TG_TMP/j.json" 2>/dev/null
+	tg_assert_eq "$(jq '.entries | length' "$TG_TMP/j.json")" 2 "history of $size bytes: --json -n 2 gives 2 entries"
+	apply_ok "$P/v1.yaml"
+	tg_check "history of $size bytes: the next rollout is newest" bash -c "'$TG' history -n 1 | grep -q 'plan v1 on xdp'"
+done
+fi
+
+# ---------------------------------------------------------------------------
+if want k; then
+echo "# k. exit 5 while another writer holds the lock"
+fresh k
+apply_ok "$P/v1.yaml"
+ids=$(all_ids)
+flock "$TAILGATE_STATE_DIR/lock" sleep 20 &
+holder=$!
+tg_on_exit "kill $holder"
+sleep 0.3
+for verb in "apply $P/v2.yaml" "rollback tgd26" "rollback --all" "detach tgd28" recover promote abort restore; do
+	# shellcheck disable=SC2086
+	timeout 10 "$TG" $verb >"$TG_TMP/k.out" 2>&1
+	tg_assert_eq "$?" 5 "lock held: '${verb%% /*}' exits 5"
+	tg_check "lock held: ... saying another tailgate holds it" grep -q "another tailgate" "$TG_TMP/k.out"
+done
+"$TG" apply --json "$P/v2.yaml" >"$TG_TMP/k.json" 2>/dev/null
+tg_assert_eq "$?" 5 "lock held: apply --json exits 5"
+tg_check "lock held: ... with one JSON document saying so" jq -e '.error // .message // .errors' "$TG_TMP/k.json" >/dev/null
+tg_assert_eq "$(all_ids)" "$ids" "lock held: nothing changed"
+kill $holder
+wait $holder 2>/dev/null
+fi
+
+# ---------------------------------------------------------------------------
+if want l; then
+echo "# l. sandbox up never deletes an interface it did not create"
+if ip link show dev tg0 >/dev/null 2>&1; then
+	echo "SKIP l: an interface tg0 exists already (not ours): not touching it"
+else
+	fresh l
+	ip link add tg0 type veth peer name tgd2l0 || tg_fail "cannot create tg0"
+	ip link set dev tg0 alias tgd2-test-owned
+	tg_on_exit "ip link show dev tg0 | grep -q tgd2-test-owned && ip link del tg0"
+	idx=$(cat /sys/class/net/tg0/ifindex)
+	timeout 60 "$TG" sandbox up --count 1 --lifetime 5 >"$TG_TMP/l.out" 2>&1
+	rc=$?
+	tg_check "sandbox up with our tg0 present: refused (exit $rc)" test "$rc" -ne 0 -a "$rc" -lt 124
+	tg_check "... saying tg0 exists and it did not make it" grep -q "tg0" "$TG_TMP/l.out"
+	tg_assert_eq "$(cat /sys/class/net/tg0/ifindex 2>/dev/null)" "$idx" "... our tg0 is still there, the same interface"
+	tg_check "... still our veth, with our alias" bash -c "ip link show dev tg0 | grep -q 'tg0@tgd2l0' && ip link show dev tg0 | grep -q tgd2-test-owned"
+	tg_check "... and no sandbox namespace was left" bash -c "! ip netns list | grep -q '^tgsb0\\b'"
+	timeout 60 "$TG" sandbox down >"$TG_TMP/l2.out" 2>&1
+	tg_assert_eq "$(cat /sys/class/net/tg0/ifindex 2>/dev/null)" "$idx" "sandbox down does not delete our tg0 either"
+	ip link del tg0
+fi
+fi
+
 tg_test_end
