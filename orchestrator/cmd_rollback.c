@@ -20,6 +20,7 @@
 #include "journal.h"
 #include "log.h"
 #include "out.h"
+#include "pins.h"
 #include "store.h"
 #include "tailgate.h"
 
@@ -114,7 +115,17 @@ static enum cli_each rollback_cb(const char *ifname, enum plan_hook hook, void *
 	if (!store__load_ap(ifname, hook, &rec)) {
 		rec.live_gen = ap.bank[to].gen;
 		rec.ifindex = ap.ifindex;
-		store__save_ap(&rec);
+		err = store__save_ap(&rec);
+		if (err) {
+			/* Served, not recorded: a restore after a reboot would
+			 * bring the other generation back. */
+			pr_warn("rollback %s, but its record cannot be written in %s (%s): 'tailgate restore' would bring back generation %" PRIu64 "; run 'tailgate recover' once there is room\n",
+				msg, pins__state_dir(), strerror(-err), ap.bank[!to].gen);
+			history__event("rollback", msg);
+			result(ifname, hook, "unrecorded", ap.bank[to].gen, msg);
+			ap__close(&ap);
+			return CLI_FAILED;
+		}
 	}
 	history__event("rollback", msg);
 	result(ifname, hook, "rolled_back", ap.bank[to].gen, msg);
