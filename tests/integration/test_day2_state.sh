@@ -21,7 +21,9 @@
 #   j. history over the rotation size: the file rotates, 'history' shows the
 #      newest entries;
 #   k. exit 5 while another writer holds the lock;
-#   l. 'sandbox up' never deletes an interface it did not create.
+#   l. 'sandbox up' never deletes an interface it did not create;
+#   m. an operator's rollback with the state file system full: exit 4 saying
+#      so, and recover keeps it (the kernel wins over a stale record).
 # D2_ONLY="a d" runs some sections only.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -514,6 +516,36 @@ else
 	tg_assert_eq "$(cat /sys/class/net/tg0/ifindex 2>/dev/null)" "$idx" "sandbox down does not delete our tg0 either"
 	ip link del tg0
 fi
+fi
+
+# ---------------------------------------------------------------------------
+if want m; then
+echo "# m. an operator's rollback with the state file system full"
+"$TG" detach --all >/dev/null 2>&1
+rm -rf "$TAILGATE_PIN_ROOT"
+SMALL=$TG_TMP/small
+mkdir -p "$SMALL"
+mount -t tmpfs -o size=4m,mode=0700 tgd2state "$SMALL" || tg_fail "cannot mount a tmpfs"
+tg_on_exit "umount '$SMALL'"
+export TAILGATE_STATE_DIR=$SMALL
+apply_ok "$P/v1.yaml"
+v1=$(all_ids)
+apply_ok "$P/v2.yaml"
+rm -f "$SMALL/reserve"
+dd if=/dev/zero of="$SMALL/filler" bs=4k >/dev/null 2>&1
+"$TG" rollback tgd26 >"$TG_TMP/m.out" 2>"$TG_TMP/m.err"
+tg_assert_eq "$?" 4 "rollback with a full state: exit 4, not a silent success"
+tg_assert_eq "$(d2_slot0 tgd26)" "$(cut -d' ' -f2 <<<"$v1")" "... tgd26 is back on v1 all the same (bpftool)"
+tg_check "... saying the record could not be written and what restore would do" \
+	grep -q "record cannot be written.*restore' would bring back generation 2" "$TG_TMP/m.err"
+rm -f "$SMALL/filler"
+"$TG" recover >"$TG_TMP/m2.out" 2>&1
+tg_assert_eq "$?" 0 "room again: recover"
+tg_assert_eq "$(d2_slot0 tgd26)" "$(cut -d' ' -f2 <<<"$v1")" "... recover keeps the operator's rollback (tgd26 on v1)"
+tg_assert_eq "$(sed -n 's/^live //p' "$SMALL/aps/tgd26.xdp")" 1 "... and its record now says generation 1"
+"$TG" recover >"$TG_TMP/m3.out" 2>&1
+tg_assert_eq "$(d2_slot0 tgd26)" "$(cut -d' ' -f2 <<<"$v1")" "... a second recover too"
+d2_lossless 6 100 "tgd26 passes traffic"
 fi
 
 tg_test_end
