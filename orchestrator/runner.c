@@ -209,7 +209,7 @@ static int stop_reason(struct run *r)
 	r->ro->breach.value = sig;
 	r->ro->breach.threshold = 0;
 	snprintf(r->ro->reason, sizeof(r->ro->reason), "interrupted by %s: every interface this rollout moved goes back",
-		 sig == SIGINT ? "SIGINT" : "SIGTERM");
+		 signals__name(sig));
 	return on_failure(r, true);
 }
 
