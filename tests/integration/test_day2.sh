@@ -23,8 +23,9 @@
 #      stage that bounces every packet (XDP_TX) and one that redirects 10%
 #      into nowhere or drops 5% under a loose max_drop_ratio
 #      (max_verdict_delta) are all rolled back;
-#   6. SIGINT and SIGTERM during an analysis: exit 3, canary back, journal
-#      gone, history says signal; also while an exec check runs with
+#   6. SIGINT, SIGTERM and SIGHUP (the operator's ssh dropped) during an
+#      analysis: exit 3, canary back, journal gone, history says signal;
+#      also while an exec check runs with
 #      on_failure: pause; a second signal exits at once and recover restores;
 #   7. promote after a pause runs the captured plan and objects, whatever
 #      the plan file and the object now hold;
@@ -461,7 +462,7 @@ fi
 
 # ---------------------------------------------------------------------------
 if want 6; then
-echo "# 6. SIGINT and SIGTERM during apply"
+echo "# 6. SIGINT, SIGTERM and SIGHUP during apply"
 fresh s6
 setup_v1
 v1ids="$(all_ids)"
@@ -478,7 +479,7 @@ start_apply() {
 	AP=$!
 	d2_wait_for "$TG_TMP/sig.ev" "$2" 30 || tg_fail "$1: never reached $2: $(cat "$TG_TMP/sig.ev" "$TG_TMP/sig.err")"
 }
-for sig in INT TERM; do
+for sig in INT TERM HUP; do
 	start_apply "$P/sig.yaml" '"event":"analysis".*"ifname":"tgd21"'
 	tg_assert_ne "$(d2_slot0 tgd21)" "$(cut -d' ' -f2 <<<"$v1ids")" "SIG$sig: tgd21 was flipped before the signal"
 	kill -$sig $AP
@@ -487,7 +488,7 @@ for sig in INT TERM; do
 	tg_assert_eq "$rc" 3 "SIG$sig during a wave's analysis: exit 3"
 	tg_assert_eq "$(all_ids)" "$v1ids" "SIG$sig: canary and wave back on v1 (bpftool)"
 	tg_check "SIG$sig: journal gone" test ! -e "$(JOURNAL)"
-	n=$([[ $sig == INT ]] && echo 2 || echo 15)
+	n=$(kill -l "$sig")
 	tg_assert_eq "$(newest_history | jq -r '[.outcome, .breach.gate, .breach.value] | join(" ")')" "rolled_back signal $n" \
 		"SIG$sig: history says rolled_back by signal $n"
 	tg_check "SIG$sig: the reason names SIG$sig" bash -c "newest_history() { grep '\"type\":\"rollout\"' '$(HIST)' | tail -n 1; }; newest_history | grep -q 'interrupted by SIG$sig'"
