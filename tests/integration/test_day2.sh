@@ -126,6 +126,17 @@ for i in 1 2 3; do d2_lossless $i 200 "killed after install: fleet tgd2$i passes
 tg_assert_eq "$?" 0 "recover after the kill"
 for i in 0 1 2 3; do tg_check "after recover: tgd2$i as before the rollout" d2_no_dispatcher tgd2$i; done
 kill "$D2_FLOW" 2>/dev/null
+
+# Over a fail-open v1: the bad fail-closed canary goes back to fail-open.
+setup_v1
+d2_flow 0 6 300 9100
+"$TG" apply "$P/fc_bad.yaml" >"$TG_TMP/fc_bad2.out" 2>&1
+tg_assert_eq "$?" 3 "fail-closed bad canary over a fail-open v1: rolled back"
+tg_assert_eq "$("$TG" status --json | jq -r '[.attach_points[] | .dispatcher.fail_closed] | unique | join(" ")')" false \
+	"... every dispatcher fail-open again, as v1 had them"
+tg_check "... by its gate, not for want of packets" grep -q "gate breached: max_drop_ratio" "$TG_TMP/fc_bad2.out"
+for i in 0 1 2 3; do d2_lossless $i 100 "... tgd2$i passes every packet"; done
+kill "$D2_FLOW" 2>/dev/null
 fi
 
 # ---------------------------------------------------------------------------
