@@ -121,6 +121,12 @@ static void exec_gate(struct run *r, int i, struct health_result *res)
 	out->output[out->output_len < 160 ? out->output_len : 160] = '\0';
 	if (!err && out->outcome == GATE_EXEC_EXITED)
 		k = snprintf(res->reason, sizeof(res->reason), "exec check exited %d", out->exit_code);
+	else if (!err && out->outcome == GATE_EXEC_NO_START)
+		k = snprintf(res->reason, sizeof(res->reason), "exec check %.64s did not start: %s",
+			     argv[0], strerror(out->err));
+	else if (!err && out->outcome == GATE_EXEC_SIGNALED)
+		k = snprintf(res->reason, sizeof(res->reason), "exec check killed by signal %d",
+			     out->signal);
 	else
 		k = snprintf(res->reason, sizeof(res->reason), "exec check: %s",
 			     err ? strerror(-err) : gate_exec__outcome_name(out->outcome));
