@@ -344,6 +344,12 @@ tg_check "... saying timed_out" grep -q "exec check: timed_out" "$TG_TMP/x_slow.
 sleep 0.3
 tg_assert_eq "$(pgrep -f tgd2mark | tr '\n' ' ')" "" "no process of the timed-out check survives (foreground and background)"
 
+# A check that cannot start says why.
+exec_plan "$P/x_missing.yaml" x_missing '"tgd2[;$]*"' "[/nonexistent/tgd2check, '{ifname}']"
+"$TG" apply "$P/x_missing.yaml" >"$TG_TMP/x_missing.out" 2>&1
+tg_assert_eq "$?" 3 "a check that does not exist fails the gate: rolled back"
+tg_check "... saying which and why" grep -q "exec check /nonexistent/tgd2check did not start: No such file or directory" "$TG_TMP/x_missing.out"
+
 # The check's output never reaches tailgate's stdout.
 cat >"$TG_TMP/noisy.sh" <<'NOISY'
 #!/bin/sh
