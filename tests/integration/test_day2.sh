@@ -220,8 +220,16 @@ for how in immutable directory; do
 		mkdir -m 0700 "$(HIST)"
 	fi
 	d2_flow 0 3 300 9100
-	"$TG" apply "$P/v2.yaml" >"$TG_TMP/v2.out" 2>&1
-	rc=$?
+	if [[ $how == immutable ]]; then
+		"$TG" apply "$P/v2.yaml" >"$TG_TMP/v2.out" 2>&1
+		rc=$?
+	else
+		# The same through --json: one document, the warning in it.
+		"$TG" apply --json "$P/v2.yaml" >"$TG_TMP/v2.json" 2>"$TG_TMP/v2.out"
+		rc=$?
+		tg_assert_eq "$(jq -s length "$TG_TMP/v2.json" 2>&1)" 1 "$how history: apply --json is one document"
+		jq -r '.. | strings' "$TG_TMP/v2.json" >>"$TG_TMP/v2.out"
+	fi
 	kill "$D2_FLOW" 2>/dev/null
 	tg_assert_eq "$rc" 4 "$how history: the good rollout exits 4"
 	tg_check "$how history: ... saying the history could not be appended" grep -q "cannot append the rollout to the history" "$TG_TMP/v2.out"
