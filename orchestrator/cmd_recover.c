@@ -193,8 +193,14 @@ static void repair(struct recover *rc, struct ap *ap, struct ap_record *rec)
 	if (want >= 0 && ap->bank[want].gen)
 		store__load_gen(ap->bank[want].gen, &g);
 	fc = want >= 0 && g.gen ? g.fail_closed : ap->disp.fail_closed;
-	if (want == ap->live && ap->disp.kind == DISP_PLAIN && ap->live != AP_BANK_FOREIGN)
+	if (want == ap->live && ap->disp.kind == DISP_PLAIN && ap->live != AP_BANK_FOREIGN) {
+		if (want >= 0 && ap->bank[want].gen && !ap->bank[want].complete) {
+			pr_warn("recover %s/%s: generation %" PRIu64 " serves with stages missing from its slots and no complete generation is loaded to serve instead; 'tailgate apply --force PLAN' installs a whole one\n",
+				ap->ifname, plan__hook_name(ap->hook), ap->bank[want].gen);
+			rc->errors++;
+		}
 		return;
+	}
 	err = ap__serve(ap, want, fc);
 	if (err) {
 		problem(rc, ap->ifname, ap->hook, err);
