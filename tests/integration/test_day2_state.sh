@@ -13,7 +13,8 @@
 #      exit 4 saying what was and was not done;
 #   f. an interface moved to another namespace mid-rollout is reported lost
 #      with what to do, the rest goes back, recover cleans up;
-#   g. slot 0 pointing at a program that heads no bank (written with
+#   g. slot 0 pointing at a program that heads no bank, or a stage deleted
+#      from the live chain (written with
 #      bpftool) is repaired by recover;
 #   h. a read-only state directory, a symlinked lock, an over-long state
 #      path: a message and a non-zero exit each;
@@ -359,6 +360,32 @@ for what in second other; do
 	tg_check "$what: a second recover has nothing to fix" grep -q "0 fixes, 0 problems" "$TG_TMP/g2.out"
 	d2_lossless 6 100 "$what: tgd26 passes traffic"
 done
+
+# A stage deleted from the live chain (bpftool): on a fail-closed plan the
+# chain's hand-over misses and every packet drops. Not "ok"; recover
+# serves the complete previous generation.
+d2_plan "$P/fc.yaml" fc tgd25 "$FLEET" "counter blocklist" "$STEPS_SHORT" '' 'on_tail_miss: drop'
+apply_ok "$P/fc.yaml"
+apply_ok --force "$P/fc.yaml"
+g1=$(tg_slot_prog_id "$pin" 1)
+bpftool map delete pinned "$pin/slots" key 18 0 0 0 || tg_fail "bpftool could not delete slot 18"
+got=$(d2_burst 6 100)
+echo "# a fail-closed chain missing its second stage passes ${got% *} of ${got#* } packets"
+tg_assert_eq "$("$TG" status --json | jq -r '.attach_points[] | select(.ifname == "tgd26") | .health')" drift \
+	"stage deleted from the live chain: status says drift, not ok"
+"$TG" recover >"$TG_TMP/g3.out" 2>&1
+tg_assert_eq "$?" 0 "stage deleted: recover exits 0"
+tg_assert_eq "$(d2_slot0 tgd26)" "$g1" "... serving the complete previous generation (bank A's head)"
+d2_lossless 6 100 "... tgd26 passes traffic again"
+"$TG" recover >"$TG_TMP/g4.out" 2>&1
+tg_check "... a second recover has nothing to fix" grep -q "0 fixes, 0 problems" "$TG_TMP/g4.out"
+# No complete generation left to serve: recover says so, exit 4.
+bpftool map delete pinned "$pin/slots" key 2 0 0 0 || tg_fail "bpftool could not delete slot 2"
+"$TG" recover >"$TG_TMP/g5.out" 2>&1
+tg_assert_eq "$?" 4 "no complete generation left: recover exits 4"
+tg_check "... saying what to run" grep -q "stages missing from its slots.*apply --force" "$TG_TMP/g5.out"
+apply_ok --force "$P/fc.yaml"
+d2_lossless 6 100 "apply --force installs a whole generation: tgd26 passes traffic"
 fi
 
 # ---------------------------------------------------------------------------
