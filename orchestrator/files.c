@@ -359,9 +359,22 @@ int files__reserve(void)
 		return -ENAMETOOLONG;
 	if (!lstat(path, &st) && S_ISREG(st.st_mode) && st.st_size >= RESERVE_BYTES)
 		return 0;
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (!lstat(path, &st) && !S_ISREG(st.st_mode)) {
+		pr_warn("%s is not a regular file; move it away (tailgate keeps its ENOSPC reserve there)\n",
+			path);
+		return -EINVAL;
+	}
+	/* O_NONBLOCK: a FIFO put there must not hang us waiting for a reader. */
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		pr_warn("%s is not a regular file; move it away (tailgate keeps its ENOSPC reserve there)\n",
+			path);
+		return -EINVAL;
+	}
+	fcntl(fd, F_SETFL, 0);
 	err = posix_fallocate(fd, 0, RESERVE_BYTES);
 	if (err == EOPNOTSUPP || err == EINVAL) {
 		/* No fallocate here: write the zeroes out. */

@@ -371,8 +371,12 @@ int prepare__capture(struct run *r)
 
 	err = files__reserve();
 	if (err) {
-		pr_warn("the state file system under %s has no room for tailgate's records (%s); free space first: nothing changed\n",
-			pins__state_dir(), strerror(-err));
+		if (files__is_full(err))
+			pr_warn("the state file system under %s has no room for tailgate's records (%s); free space first: nothing changed\n",
+				pins__state_dir(), strerror(-err));
+		else
+			pr_warn("cannot make tailgate's reserve under %s (%s): nothing changed\n",
+				pins__state_dir(), strerror(-err));
 		return err;
 	}
 	err = store__put(r->plan_text, r->plan_len, r->rec.plan_sha);
