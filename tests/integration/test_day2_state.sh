@@ -106,7 +106,7 @@ for k in fifo_obj dev_obj; do
 	tg_check "object $k: says it is not a regular file" grep -qi "not a regular file" "$TG_TMP/q.out"
 done
 # State files replaced by FIFOs and devices: every verb that reads them.
-for f in rollout.journal history.jsonl generation "gens/1" "aps/tgd25.xdp"; do
+for f in rollout.journal history.jsonl generation "gens/1" "aps/tgd25.xdp" reserve lock; do
 	for kind in fifo dev; do
 		path=$TAILGATE_STATE_DIR/$f
 		[[ -e $path ]] && mv "$path" "$path.saved"
