@@ -450,6 +450,7 @@ done
 d2_plan "$P/tx.yaml" tx tgd20 "$FLEET" "counter tx_all:$D2_TBPF/tx_all.bpf.o" "$STEPS5"
 fleet_flows 10
 d2_flow 0 10 300 9100
+canary_flow=$D2_FLOW
 "$TG" apply --events "$P/tx.yaml" >"$TG_TMP/tx.ev" 2>&1
 rc=$?
 rollback_check "XDP_TX on every packet" tx max_verdict_delta
@@ -477,7 +478,10 @@ rc=$?
 rollback_check "5% dropped under max_drop_ratio 0.10 / delta 0.10" drop5 max_verdict_delta
 tg_check "... while the drop ratio stayed under the loose limits" \
 	bash -c "grep '\"gate\":\"max_verdict_delta\"' '$TG_TMP/drop5.ev' | grep '\"event\":\"analysis\"' | head -n 1 | jq -e '.drop_ratio > 0.01 and .drop_ratio < 0.10' >/dev/null"
-kill "${flows[@]}" 2>/dev/null
+# One sender into the canary at a time: a second one ending mid-analysis
+# halves its rate, which min_rate_ratio rightly calls a collapse.
+kill "${flows[@]}" "$canary_flow" 2>/dev/null
+wait "${flows[@]}" "$canary_flow" 2>/dev/null
 fleet_flows 10
 d2_flow 0 10 300 9100
 "$TG" apply "$P/ctl5.yaml" >"$TG_TMP/ctl5.out" 2>&1
