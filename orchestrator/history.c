@@ -148,7 +148,8 @@ static int read_file(const char *suffix, int (*cb)(const char *, void *), void *
 
 	if (path_of(path, sizeof(path), suffix))
 		return -ENAMETOOLONG;
-	buf = files__read(path, 2 * HISTORY_ROTATE + (64u << 10), NULL);
+	/* Whatever its size (an older tailgate did not rotate): its newest lines. */
+	buf = files__read_tail(path, 2 * HISTORY_ROTATE + (64u << 10), NULL);
 	if (!buf)
 		return errno == ENOENT ? 0 : -errno;
 	end = buf + strlen(buf);

@@ -73,23 +73,51 @@ static void existing_ancestor(char *buf, size_t len)
 	}
 }
 
-/* Is this process in a mount namespace of its own (ip netns exec makes one)? */
-static bool private_mount_ns(void)
+/*
+ * The process whose mounts outlive ours: pid 1, or where /proc/1 is hidden
+ * from us (EACCES under some sandboxes and LSMs) our parent, which for
+ * 'ip netns exec' or 'unshare -m' is still in the namespace we left.
+ * @return its pid, or -1 when neither can be read.
+ */
+static int witness(void)
 {
-	struct stat self, init;
+	char path[64];
+	struct stat st;
 
-	if (stat("/proc/self/ns/mnt", &self) || stat("/proc/1/ns/mnt", &init))
-		return false;
-	return self.st_ino != init.st_ino || self.st_dev != init.st_dev;
+	if (!stat("/proc/1/ns/mnt", &st))
+		return 1;
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)getppid());
+	return stat(path, &st) ? -1 : (int)getppid();
 }
 
-/* Is @path the same file system for pid 1 (which outlives us)? */
+/* Is this process in a mount namespace of its own (ip netns exec makes one)?
+ * @return 1 yes, 0 no, -1 cannot tell. */
+static int private_mount_ns(void)
+{
+	struct stat self, other;
+	char path[64];
+	int pid = witness();
+
+	if (stat("/proc/self/ns/mnt", &self))
+		return 0;	/* no namespaces at all */
+	if (pid < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", pid);
+	if (stat(path, &other))
+		return -1;
+	return self.st_ino != other.st_ino || self.st_dev != other.st_dev;
+}
+
+/* Is @path the same file system for the witness (which outlives us)? */
 static bool shared_with_init(const char *path)
 {
-	char there[PATH_MAX + 16];
+	char there[PATH_MAX + 32];
 	struct stat a, b;
+	int pid = witness();
 
-	snprintf(there, sizeof(there), "/proc/1/root%s", path);
+	if (pid < 0)
+		return false;
+	snprintf(there, sizeof(there), "/proc/%d/root%s", pid, path);
 	return !stat(path, &a) && !stat(there, &b) && a.st_dev == b.st_dev;
 }
 
@@ -107,10 +135,11 @@ int pins__ensure_bpffs(void)
 
 	existing_ancestor(anc, sizeof(anc));
 	if (is_bpffs(anc)) {
-		if (private_mount_ns() && !shared_with_init(anc))
+		if (private_mount_ns() == 1 && !shared_with_init(anc))
 			return refuse_private("the bpffs under the pin root is not the host's");
 		return 0;
 	}
+	/* A bpffs we mount must outlive us: not when we cannot tell either. */
 	if (private_mount_ns())
 		return refuse_private("no bpffs is mounted under the pin root");
 	/* Never stack a bpffs on one: it would hide every pin below it. */
