@@ -342,7 +342,7 @@ done
 
 # exec_timeout kills the check and everything it started.
 exec_plan "$P/x_slow.yaml" x_slow '"tgd2[;$]*"' \
-	"[bash, -c, '(exec -a tgd2mark-bg sleep 300) & exec -a tgd2mark-fg sleep 300']" 1s
+	"[bash, -c, '(exec -a tgd2mark-bg sleep 300) & setsid -f bash -c \"exec -a tgd2mark-ss sleep 300\"; exec -a tgd2mark-fg sleep 300']" 1s
 t0=$SECONDS
 "$TG" apply "$P/x_slow.yaml" >"$TG_TMP/x_slow.out" 2>&1
 rc=$?
@@ -350,7 +350,7 @@ tg_assert_eq "$rc" 3 "a check that outlives exec_timeout fails the gate: rolled 
 tg_check "... within seconds ($((SECONDS - t0)) s), not the check's 300" test $((SECONDS - t0)) -lt 20
 tg_check "... saying timed_out" grep -q "exec check: timed_out" "$TG_TMP/x_slow.out"
 sleep 0.3
-tg_assert_eq "$(pgrep -f tgd2mark | tr '\n' ' ')" "" "no process of the timed-out check survives (foreground and background)"
+tg_assert_eq "$(pgrep -f tgd2mark | tr '\n' ' ')" "" "no process of the timed-out check survives (foreground, background, own session)"
 
 # A check that cannot start says why.
 exec_plan "$P/x_missing.yaml" x_missing '"tgd2[;$]*"' "[/nonexistent/tgd2check, '{ifname}']"
