@@ -234,7 +234,9 @@ same_counts() {
 	local -a chained fused
 	for shape in chained fused; do
 		ST_DATAPATH=$shape ST_GATES=$LENIENT st_plan "$P/same-$hook-$shape.yaml" "same-$shape" "$hook" tgfu0 "" "${@:2}"
-		apply_bg 0 "$hook $shape: $n stages" "$P/same-$hook-$shape.yaml"
+		apply_bg 0 "$hook${CLSACT:+ (clsact)} $shape: $n stages" "$P/same-$hook-$shape.yaml"
+		[[ -n ${CLSACT:-} ]] && tg_check "$hook $shape: attached through clsact (tc filter show)" \
+			eval "tc filter show dev tgfu0 ingress | grep -q tg_dispatch_tc"
 		base=17
 		[[ $(tg_slot_prog_id "$pin" 0) == "$(tg_slot_prog_id "$pin" 1)" ]] && base=1
 		for ((i = 0; i < n; i++)); do
@@ -253,7 +255,7 @@ same_counts() {
 	done
 	for ((i = 0; i < n; i++)); do
 		c=${chained[i]}
-		tg_assert_eq "${fused[i]}" "$c" "$hook: stage $((i + 1)) counts the same fused as chained"
+		tg_assert_eq "${fused[i]}" "$c" "$hook${CLSACT:+ (clsact)}: stage $((i + 1)) counts the same fused as chained"
 		[[ $c =~ packets=([0-9]+)\ bytes=[0-9]+\ pass=([0-9]+)\ drop=([0-9]+)\ aborted=([0-9]+)\ tx=([0-9]+)\ redirect=([0-9]+) ]] &&
 			tg_assert_eq "${BASH_REMATCH[1]}" "$((BASH_REMATCH[2] + BASH_REMATCH[3] + BASH_REMATCH[4] + BASH_REMATCH[5] + BASH_REMATCH[6]))" \
 				"$hook: stage $((i + 1)): packets == pass + drop + aborted + tx + redirect"
@@ -263,8 +265,13 @@ same_counts() {
 }
 same_counts xdp "$SEEDK" "$PORTS|continue_on: [pass, drop]" "$KIT" \
 	"shadowdrop|$TB/tp_ports.bpf.o|xdp_drop_all|mode: shadow" "last|$BPF/seed_counter.bpf.o|xdp_packet_counter"
-same_counts tc-ingress "seed|$TB/tp_seed_tc.bpf.o|tc_packet_counter|keep_maps: [packet_count_map]" \
-	"ports|$TB/tp_ports.bpf.o|tc_port_policy|continue_on: [pass, drop]" "kitchen|$TB/tp_kitchen.bpf.o|kitchen_tc"
+TC_STAGES=("seed|$TB/tp_seed_tc.bpf.o|tc_packet_counter|keep_maps: [packet_count_map]"
+	"ports|$TB/tp_ports.bpf.o|tc_port_policy|continue_on: [pass, drop]" "kitchen|$TB/tp_kitchen.bpf.o|kitchen_tc")
+same_counts tc-ingress "${TC_STAGES[@]}"
+# The clsact fallback (kernels without TCX), forced: the same again.
+export TAILGATE_TC_ATTACH=clsact
+CLSACT=1 same_counts tc-ingress "${TC_STAGES[@]}"
+unset TAILGATE_TC_ATTACH
 
 # --- 4. mixed fused -> chained -> fused on one interface --------------------------
 
