@@ -23,7 +23,8 @@
 #  4. Third-party objects as shipped: a LIBBPF_PIN_BY_NAME map (separate
 #     per interface and per generation unless kept, nothing pinned
 #     outside the pin root), several programs, .rodata/.bss/.data,
-#     subprograms and global functions; XDP_RUN_CONFIG's chain-call
+#     subprograms and global functions, a CO-RE relocation, an object
+#     without BTF (in 2); XDP_RUN_CONFIG's chain-call
 #     actions as the default continue_on; xdp-filter's packaged object
 #     with its port map filled by stock bpftool.
 #  5. Refusals (exit 2, every live slot unchanged): a stack too big once
@@ -106,9 +107,9 @@ seed_pass() {	# HOOK STAGE
 	for gen in v1 v2; do
 		slot=$([[ $gen == v2 ]] && echo 17 || echo 1)
 		st_read b "$pin0" $slot
-		c0=$(tg_map_u64 "$pin0/maps/packet_count_map")
+		c0=$(st_dump_u64 "$pin0/maps/packet_count_map")
 		st_burst tgaph0 $N0 $PASS_PORT 3000
-		c1=$(tg_map_u64 "$pin0/maps/packet_count_map")
+		c1=$(st_dump_u64 "$pin0/maps/packet_count_map")
 		st_read a "$pin0" $slot
 		st_delta d a b
 		tg_assert_eq "$ST_RECEIVED/$ST_LOST" "3000/0" "$hook $gen: every datagram of the burst arrived"
@@ -128,7 +129,7 @@ seed_pass() {	# HOOK STAGE
 			tg_assert_eq "$head" "$(tg_slot_prog_id "$pin0" 17)" "$hook: v2 is live in bank B"
 			tg_assert_eq "$(st_prog_map "$head" packet_count_map)" "$id0" \
 				"$hook: v2's seed stage uses the same map"
-			tg_assert_ge "$(tg_map_u64 "$pin0/maps/packet_count_map")" "$c1" \
+			tg_assert_ge "$(st_dump_u64 "$pin0/maps/packet_count_map")" "$c1" \
 				"$hook: the count carried over (>= $c1 before the upgrade)"
 		fi
 	done
@@ -178,13 +179,13 @@ snap_all() {
 # mid_chain HOOK LABEL CONTINUE_ON: chain seed | ports | seed on tgap0,
 # bursts to the pass, drop and tx ports; the middle stage's verdicts under
 # its slot, the last stage sees exactly what the middle one handed on.
-mid_chain() {
-	local hook=$1 label=$2 cont=$3 pin=$TAILGATE_PIN_ROOT/tgap0/$1 base m1 m3 c1 c3 n
+mid_chain() {	# HOOK LABEL CONTINUE_ON [FILTER-OBJECT]
+	local hook=$1 label=$2 cont=$3 obj=${4:-$PORTS} pin=$TAILGATE_PIN_ROOT/tgap0/$1 base m1 m3 c1 c3 n
 	local prog=$([[ $hook == xdp ]] && echo xdp || echo tc)_port_policy
 	local seedspec=$([[ $hook == xdp ]] && echo "$BPF/seed_counter.bpf.o|xdp_packet_counter" || echo "$TB/tp_seed_tc.bpf.o|tc_packet_counter")
 	local -A b1 b2 b3 a1 a2 a3 d1 d2 d3 want
 	st_plan "$P/mid-$hook-$label.yaml" "mid-$label" "$hook" tgap0 "" \
-		"first|$seedspec" "ports|$PORTS|$prog|${cont:+continue_on: [$cont]}" "last|$seedspec"
+		"first|$seedspec" "ports|$obj|$prog|${cont:+continue_on: [$cont]}" "last|$seedspec"
 	apply_bg 0 "$hook $label: seed | ports | seed" "$P/mid-$hook-$label.yaml"
 	base=$(live_base "$pin")
 	tg_assert_ne "$base" 0 "$hook $label: a bank is live"
@@ -232,6 +233,12 @@ mid_chain() {
 
 mid_chain xdp default ""
 mid_chain xdp on-drop "pass, drop"
+# The same filter shipped without BTF (stripped, as some vendors ship).
+llvm-objcopy --remove-section=.BTF --remove-section=.BTF.ext --remove-section=.rel.BTF \
+	--remove-section=.rel.BTF.ext "$PORTS" "$TG_TMP/tp_ports.nobtf.o"
+tg_check "the stripped filter object has no BTF (bpftool btf dump fails)" \
+	eval "! bpftool btf dump file $TG_TMP/tp_ports.nobtf.o >/dev/null 2>&1"
+mid_chain xdp no-btf "" "$TG_TMP/tp_ports.nobtf.o"
 "$TG" detach tgap0 >/dev/null
 mid_chain tc-ingress default ""
 "$TG" detach tgap0 >/dev/null
@@ -327,13 +334,14 @@ bss_data() {
 }
 declare -A kb ka kd
 kit_round() {	# LABEL: bursts into tgap1 (pass + drop port) and tgap2; checks
-	local label=$1 p1 p2 s1 s2 seen1 drop1 seen2 bd0 bd1
+	local label=$1 p1 p2 s1 s2 seen1 drop1 seen2 core1 bd0 bd1
 	p1=$(tg_slot_prog_id "$K1" 0) p2=$(tg_slot_prog_id "$K2" 0)
 	s1=$(st_prog_map "$p1" kitchen_seen) s2=$(st_prog_map "$p2" kitchen_seen)
 	tg_assert_ne "$s1" "$s2" "$label: tgap1 and tgap2 have separate kitchen_seen maps ($s1, $s2)"
 	tg_check "$label: the decoy program (drops everything) was not loaded as the stage" \
 		eval "! bpftool prog show | grep -q kitchen_decoy"
 	seen1=$(st_map_u64 "$s1" 0) drop1=$(st_map_u64 "$s1" 1) seen2=$(st_map_u64 "$s2" 0)
+	core1=$(st_map_u64 "$s1" 2)
 	read -r -a bd0 < <(bss_data "$p1")
 	st_read kb "$K1" "$(live_base "$K1")"
 	st_burst tgaph1 $N1 $PASS_PORT 2000
@@ -348,6 +356,8 @@ kit_round() {	# LABEL: bursts into tgap1 (pass + drop port) and tgap2; checks
 	tg_assert_eq "$(($(st_map_u64 "$s1" 0) - seen1))" $((2500 + 2 * ST_END)) \
 		"$label: tgap1's kitchen_seen[0] counted tgap1's datagrams only"
 	tg_assert_eq "$(($(st_map_u64 "$s1" 1) - drop1))" $((500 + ST_END)) "$label: tgap1's kitchen_seen[1] counted its drops"
+	tg_assert_eq "$(($(st_map_u64 "$s1" 2) - core1))" $((2500 + 2 * ST_END)) \
+		"$label: kitchen_seen[2]: the source address read at its CO-RE-relocated offset is 198.18.0.0/15"
 	tg_assert_eq "$(($(st_map_u64 "$s2" 0) - seen2))" $((1000 + ST_END)) \
 		"$label: tgap2's kitchen_seen[0] counted tgap2's datagrams only"
 	tg_assert_eq "$((bd1[0] - bd0[0]))/$((bd1[1] - bd0[1]))" "$((2500 + 2 * ST_END))/$((2500 + 2 * ST_END))" \

@@ -393,7 +393,7 @@ declare -A LIVE BASE
 # for no generation at all), and a burst of datagrams goes through it
 # (and is dropped, on a generation of the shape DROPS names).
 serves() {
-	local when=$1 i ifc st a ok g shape n base rx
+	local when=$1 i ifc st a ok g shape n base rx why
 	local -a p0 pid
 	shift
 	for i in 0 1 2; do
@@ -411,28 +411,29 @@ serves() {
 	done
 	# A burst into every interface at once.
 	for i in 0 1 2; do
-		"$TG_TRAFFIC" recv --bind "${NETS[i]}.1" --port $PASS_PORT --duration 10 --idle-ms 800 \
+		"$TG_TRAFFIC" recv --bind "${NETS[i]}.1" --port $PASS_PORT --duration 10 --idle-ms 2500 \
 			>"$TG_TMP/srx$i" &
 		pid[i]=$!
 	done
 	sleep 0.2
 	for i in 0 1 2; do
 		nsenter --net="/run/netns/tgfuh$i" "$TG_TRAFFIC" send --dst "${NETS[i]}.1" --port $PASS_PORT \
-			--rate 20000 --count 200 >/dev/null &
+			--rate 20000 --count 200 >"$TG_TMP/stx$i" 2>&1 &
 		pid[i + 3]=$!
 	done
 	wait "${pid[@]}"
 	for i in 0 1 2; do
 		ifc=${IFACES[i]}
 		rx=$(_st_val received <"$TG_TMP/srx$i")
+		a=0
+		[[ -n ${BASE[$ifc]} ]] && a=$(($(tg_stats_sum "$TAILGATE_PIN_ROOT/$ifc/xdp" "${BASE[$ifc]}" packets) - p0[i]))
+		why="(${LIVE[$ifc]}; its head counted $a; sender: $(tr '\n' ' ' <"$TG_TMP/stx$i"); now $(bank "$ifc"))"
 		if [[ ${LIVE[$ifc]} == "${DROPS:-}" ]]; then
-			[[ $rx == 0 ]] || tg_fail "$when: $ifc: the bad version let $rx datagrams through"
+			[[ $rx == 0 ]] || tg_fail "$when: $ifc: the bad version let $rx datagrams through $why"
 		else
-			[[ $rx == 200 ]] || tg_fail "$when: $ifc: $rx of 200 datagrams arrived (${LIVE[$ifc]})"
+			[[ $rx == 200 ]] || tg_fail "$when: $ifc: $rx of 200 datagrams arrived $why"
 		fi
-		[[ -n ${BASE[$ifc]} ]] || continue
-		a=$(tg_stats_sum "$TAILGATE_PIN_ROOT/$ifc/xdp" "${BASE[$ifc]}" packets)
-		[[ $((a - p0[i])) -ge 205 ]] || tg_fail "$when: $ifc's live head counted $((a - p0[i])) of 205 datagrams"
+		[[ -z ${BASE[$ifc]} || $a -ge 205 ]] || tg_fail "$when: $ifc's live head counted $a of 205 datagrams $why"
 	done
 }
 # recovered WHEN: recover exits 0, the journal is gone, status is ok

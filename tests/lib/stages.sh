@@ -30,6 +30,8 @@
 #   st_prog_map PROGID NAME      id of the map NAME (kernel's 15 chars) the
 #                                program uses, via bpftool prog/map show
 #   st_map_u64 ID [KEY]          u64 value of KEY (default 0) of map ID
+#   st_dump_u64 PIN              value of key 0 of a u32 -> u64 array, from
+#                                bpftool map dump (what an operator reads)
 
 ST_END=5	# END datagrams tgtraffic sends after the data (tools/tgtraffic.c)
 # A rollout in the small: canary, a short analysis, promotion in waves of
@@ -85,7 +87,7 @@ st_burst() {
 		rx=("$TG_TRAFFIC" recv --bind "$net.1")
 		tx=(nsenter --net="/run/netns/$ns" "$TG_TRAFFIC" send --dst "$net.1")
 	fi
-	"${rx[@]}" --port "$port" --duration 30 --idle-ms 800 >"$TG_TMP/st_rx" &
+	"${rx[@]}" --port "$port" --duration 30 --idle-ms 2000 >"$TG_TMP/st_rx" &
 	rxpid=$!
 	sleep 0.2
 	"${tx[@]}" --port "$port" --rate 20000 --count "$count" >"$TG_TMP/st_tx"
@@ -169,4 +171,9 @@ st_prog_map() {
 st_map_u64() {
 	bpftool -j map lookup id "$1" key $(_tg_key "${2:-0}") 2>/dev/null |
 		jq -r '.formatted.value // empty'
+}
+
+st_dump_u64() {
+	bpftool -j map dump pinned "$1" 2>/dev/null |
+		jq -r '.[] | select(.formatted.key == 0) | .formatted.value'
 }
