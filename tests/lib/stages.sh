@@ -18,6 +18,8 @@
 #                                NET.1 -> NET.2, for egress hooks) with a
 #                                receiver; sets ST_SENT, ST_RECEIVED, ST_LOST
 #                                (the sender adds ST_END END markers)
+#   st_send NS NET PORT COUNT    the same datagrams, no receiver (when only
+#                                the counters matter); sets ST_SENT
 #   st_bg_start NS NET PORT / st_bg_stop
 #                                steady 1000 pps in the background (for the
 #                                gates of a rollout); stop checks nothing
@@ -95,6 +97,13 @@ st_burst() {
 	ST_SENT=$(_st_val sent <"$TG_TMP/st_tx")
 	ST_RECEIVED=$(_st_val received <"$TG_TMP/st_rx")
 	ST_LOST=$(_st_val lost <"$TG_TMP/st_rx")
+}
+
+st_send() {
+	nsenter --net="/run/netns/$1" "$TG_TRAFFIC" send --dst "$2.1" --port "$3" --rate 20000 \
+		--count "$4" >"$TG_TMP/st_tx"
+	ST_SENT=$(_st_val sent <"$TG_TMP/st_tx")
+	sleep 0.1	# the last datagrams through the datapath
 }
 
 _st_bg=()
