@@ -137,55 +137,8 @@ int files__open_regular(const char *path)
 	return fd;
 }
 
-char *files__read(const char *path, size_t max, size_t *len)
-{
-	struct stat st;
-	char *buf;
-	ssize_t n;
-	int fd, err;
-
-	fd = files__open_regular(path);
-	if (fd < 0) {
-		errno = -fd;
-		return NULL;
-	}
-	if (fstat(fd, &st)) {
-		err = errno;
-		goto out_close;
-	}
-	if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH))) {
-		check_mode(&st, path, false);
-		err = EPERM;
-		goto out_close;
-	}
-	if ((size_t)st.st_size > max) {
-		err = EFBIG;
-		goto out_close;
-	}
-	buf = malloc(st.st_size + 1);
-	if (!buf) {
-		err = ENOMEM;
-		goto out_close;
-	}
-	n = read(fd, buf, st.st_size);
-	close(fd);
-	if (n != st.st_size) {
-		free(buf);
-		errno = EIO;
-		return NULL;
-	}
-	buf[n] = '\0';
-	if (len)
-		*len = n;
-	return buf;
-
-out_close:
-	close(fd);
-	errno = err;
-	return NULL;
-}
-
-char *files__read_tail(const char *path, size_t max, size_t *len)
+/* A whole file up to @max bytes or, with @tail, its last @max bytes. */
+static char *read_owned(const char *path, size_t max, bool tail, size_t *len)
 {
 	struct stat st;
 	char *buf, *nl;
@@ -207,8 +160,13 @@ char *files__read_tail(const char *path, size_t max, size_t *len)
 		err = EPERM;
 		goto out_close;
 	}
-	if ((size_t)st.st_size > max)
+	if ((size_t)st.st_size > max) {
+		if (!tail) {
+			err = EFBIG;
+			goto out_close;
+		}
 		from = st.st_size - max;
+	}
 	buf = malloc(st.st_size - from + 1);
 	if (!buf) {
 		err = ENOMEM;
@@ -235,6 +193,16 @@ out_close:
 	close(fd);
 	errno = err;
 	return NULL;
+}
+
+char *files__read(const char *path, size_t max, size_t *len)
+{
+	return read_owned(path, max, false, len);
+}
+
+char *files__read_tail(const char *path, size_t max, size_t *len)
+{
+	return read_owned(path, max, true, len);
 }
 
 static int release_reserve(void)

@@ -77,11 +77,60 @@ static void target_event(struct run *r, int i, const char *event, const char *fm
 	ui__end("%s", text);
 }
 
+/*
+ * Run @op on each target of @a in turn, between the fault points
+ * "before-WHAT" and "after-WHAT": a signal stops before the next target, a
+ * target found lost is skipped, any other failure ends the step.
+ */
+static enum step_outcome each_target(struct run *r, const struct ro_action *a, const char *what,
+				     int (*op)(struct run *r, int i, const struct ro_action *a))
+{
+	char before[32], after[32];
+	const struct ro_target *rt;
+	int k, i, err;
+
+	snprintf(before, sizeof(before), "before-%s", what);
+	snprintf(after, sizeof(after), "after-%s", what);
+	for (k = 0; k < a->n; k++) {
+		i = a->idx[k];
+		rt = r->t[i].rt;
+		if (signals__pending())
+			return STEP_STOPPED;
+		fault__point(before);
+		if (runner__check_lost(r, i))
+			continue;
+		err = op(r, i, a);
+		if (err && runner__check_lost(r, i))
+			continue;
+		if (err) {
+			snprintf(r->ro->reason, sizeof(r->ro->reason), "%s of %s/%s failed: %s", what,
+				 rt->ifname, runner__hook(r), ap__strerror(err));
+			return STEP_FAILED;
+		}
+		fault__point(after);
+	}
+	return STEP_OK;
+}
+
+static int flip_one(struct run *r, int i, const struct ro_action *a)
+{
+	struct target *t = &r->t[i];
+	struct ro_target *rt = t->rt;
+	int err;
+
+	err = ap__serve(&t->ap, rt->new_bank, r->plan->fail_closed);
+	if (err)
+		return err;
+	rt->state = RT_FLIPPED;
+	target_event(r, i, "flip", "%s/%s: generation %" PRIu64 " live (bank %c, one write of slot 0)",
+		     rt->ifname, runner__hook(r), r->ro->id, 'A' + rt->new_bank);
+	return 0;
+}
+
 enum step_outcome steps__flip(struct run *r, const struct ro_action *a)
 {
-	struct ro_target *rt;
-	struct target *t;
-	int k, i, err;
+	enum step_outcome out;
+	int k;
 
 	take_before(r, a);
 	if (signals__pending())
@@ -91,37 +140,36 @@ enum step_outcome steps__flip(struct run *r, const struct ro_action *a)
 			r->t[a->idx[k]].rt->state = RT_FLIPPING;
 	if (runner__save(r))
 		return STEP_UNRECORDED;
-	for (k = 0; k < a->n; k++) {
-		i = a->idx[k];
-		t = &r->t[i];
-		rt = t->rt;
-		if (signals__pending())
-			return STEP_STOPPED;
-		fault__point("before-flip");
-		if (runner__check_lost(r, i))
-			continue;
-		err = ap__serve(&t->ap, rt->new_bank, r->plan->fail_closed);
-		if (err && runner__check_lost(r, i))
-			continue;
-		if (err) {
-			snprintf(r->ro->reason, sizeof(r->ro->reason), "flip of %s/%s failed: %s",
-				 rt->ifname, runner__hook(r), ap__strerror(err));
-			return STEP_FAILED;
-		}
-		fault__point("after-flip");
-		rt->state = RT_FLIPPED;
-		target_event(r, i, "flip", "%s/%s: generation %" PRIu64 " live (bank %c, one write of slot 0)",
-			     rt->ifname, runner__hook(r), r->ro->id, 'A' + rt->new_bank);
-	}
+	out = each_target(r, a, "flip", flip_one);
+	if (out != STEP_OK)
+		return out;
 	return runner__save(r) ? STEP_UNRECORDED : STEP_OK;
+}
+
+static int split_one(struct run *r, int i, const struct ro_action *a)
+{
+	struct disp_state want = { .kind = DISP_SPLIT };
+	struct target *t = &r->t[i];
+	const struct ro_target *rt = t->rt;
+	int err;
+
+	if (t->ap.disp.kind == DISP_SPLIT) {
+		err = ap__set_weight(&t->ap, a->weight_bp, r->ro->seed);
+	} else {
+		want.fail_closed = t->ap.disp.fail_closed;
+		want.new_slot = TG_BANK_BASE(rt->new_bank);
+		err = ap__set_dispatcher(&t->ap, &want, a->weight_bp, r->ro->seed);
+	}
+	if (err)
+		return err;
+	target_event(r, i, "split", "%s/%s: %.2f%% of flows on generation %" PRIu64 " (bank %c), the rest on the previous one",
+		     rt->ifname, runner__hook(r), a->weight_bp / 100.0, r->ro->id, 'A' + rt->new_bank);
+	return 0;
 }
 
 enum step_outcome steps__split(struct run *r, const struct ro_action *a)
 {
-	struct disp_state want = { .kind = DISP_SPLIT };
-	struct ro_target *rt;
-	struct target *t;
-	int k, i, err;
+	int k;
 
 	take_before(r, a);
 	if (signals__pending())
@@ -134,35 +182,7 @@ enum step_outcome steps__split(struct run *r, const struct ro_action *a)
 			r->t[a->idx[k]].rt->state = RT_SPLIT;
 	if (runner__save(r))
 		return STEP_UNRECORDED;
-	for (k = 0; k < a->n; k++) {
-		i = a->idx[k];
-		t = &r->t[i];
-		rt = t->rt;
-		if (signals__pending())
-			return STEP_STOPPED;
-		fault__point("before-split");
-		if (runner__check_lost(r, i))
-			continue;
-		if (t->ap.disp.kind == DISP_SPLIT) {
-			err = ap__set_weight(&t->ap, a->weight_bp, r->ro->seed);
-		} else {
-			want.fail_closed = t->ap.disp.fail_closed;
-			want.new_slot = TG_BANK_BASE(rt->new_bank);
-			err = ap__set_dispatcher(&t->ap, &want, a->weight_bp, r->ro->seed);
-		}
-		if (err && runner__check_lost(r, i))
-			continue;
-		if (err) {
-			snprintf(r->ro->reason, sizeof(r->ro->reason), "split of %s/%s failed: %s",
-				 rt->ifname, runner__hook(r), ap__strerror(err));
-			return STEP_FAILED;
-		}
-		fault__point("after-split");
-		target_event(r, i, "split", "%s/%s: %.2f%% of flows on generation %" PRIu64 " (bank %c), the rest on the previous one",
-			     rt->ifname, runner__hook(r), a->weight_bp / 100.0, r->ro->id,
-			     'A' + rt->new_bank);
-	}
-	return STEP_OK;
+	return each_target(r, a, "split", split_one);
 }
 
 int steps__revert_target(struct ap *ap, const struct ro_target *rt)
