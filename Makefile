@@ -66,6 +66,8 @@ BPFT_BINS	:= $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%,$(BPFT_SRCS))
 TOOL_SRCS	:= $(wildcard tools/*.c)
 TOOL_BINS	:= $(patsubst tools/%.c,$(BUILD)/tools/%,$(filter-out tools/bench_%,$(TOOL_SRCS)))
 BENCH_BINS	:= $(patsubst tools/%.c,$(BUILD)/tools/%,$(filter tools/bench_%,$(TOOL_SRCS)))
+# Code the bench tools share (no main of its own).
+BENCH_LIB_OBJS	:= $(patsubst tools/lib/%.c,$(BUILD)/obj/tools/%.o,$(wildcard tools/lib/*.c))
 
 .PHONY: all deps bpf test test-unit test-bpf test-integration demo bench \
 	fuzz check install clean format
@@ -121,6 +123,18 @@ $(BUILD)/tools/%: tools/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
+
+# The bench tools load and flip through the orchestrator's own modules
+# (every object but main.o, as the unit tests link them).
+$(BUILD)/obj/tools/%.o: tools/lib/%.c $(wildcard tools/lib/*.h)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BENCH_BINS): $(BUILD)/tools/%: tools/%.c $(ORCH_LIB_OBJS) $(BENCH_LIB_OBJS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $< $(ORCH_LIB_OBJS) $(BENCH_LIB_OBJS) -o $@ $(LDLIBS)
 
 # The README's test command: unit, BPF test-run tables, integration.
 test: deps
