@@ -31,10 +31,11 @@ static struct summary summarize(const double *vals, int n)
 	return r;
 }
 
-/* Least-squares slope of ns against stages within run @r. */
-static double slope_round(const struct bench_results *h, enum variant v, int r)
+/* Least-squares fit of ns against stages within run @r: the slope, or
+ * with @icpt the intercept (the cost at zero stages). */
+static double fit_round(const struct bench_results *h, enum variant v, int r, bool icpt)
 {
-	double sx = 0, sy = 0, sxx = 0, sxy = 0, x, y;
+	double sx = 0, sy = 0, sxx = 0, sxy = 0, x, y, slope;
 	int li;
 
 	for (li = 0; li < NR_LENS; li++) {
@@ -45,7 +46,25 @@ static double slope_round(const struct bench_results *h, enum variant v, int r)
 		sxx += x * x;
 		sxy += x * y;
 	}
-	return (NR_LENS * sxy - sx * sy) / (NR_LENS * sxx - sx * sx);
+	slope = (NR_LENS * sxy - sx * sy) / (NR_LENS * sxx - sx * sx);
+	return icpt ? (sy - slope * sx) / NR_LENS : slope;
+}
+
+static double slope_round(const struct bench_results *h, enum variant v, int r)
+{
+	return fit_round(h, v, r, false);
+}
+
+/* Intercept of @a − intercept of @b, per run: a fixed cost per packet. */
+static struct summary icpt_sum(const struct bench_results *h, enum variant a, enum variant b,
+			       int rounds)
+{
+	double v[MAX_ROUNDS];
+	int r;
+
+	for (r = 0; r < rounds; r++)
+		v[r] = fit_round(h, a, r, true) - fit_round(h, b, r, true);
+	return summarize(v, rounds);
 }
 
 /*
@@ -151,6 +170,13 @@ static void report_main(const struct bench_results *h, const char *hk, int round
 	s = slope_sum(h, V_LIBXDP, V_MONO, rounds);
 	put(hk, "hop_libxdp", s);
 	printf("; the libxdp model's call %.2f ns (%.2f–%.2f).\n", s.med, s.min, s.max);
+	s = icpt_sum(h, V_FUSED, V_MONO, rounds);
+	put(hk, "fixed_fused", s);
+	printf("Fixed cost per packet beyond the monolith (intercept of the fit, fused − monolith: the dispatcher, its tail call, the generation's entry): **%.2f ns** (%.2f–%.2f)",
+	       s.med, s.min, s.max);
+	s = icpt_sum(h, V_LIBXDP, V_MONO, rounds);
+	put(hk, "fixed_libxdp", s);
+	printf("; libxdp model − monolith: %.2f ns (%.2f–%.2f).\n", s.med, s.min, s.max);
 	printf("Empty program (the test-run harness floor, in every figure above): %.2f ns (%.2f–%.2f).\n",
 	       m[V_FLOOR][0].med, m[V_FLOOR][0].min, m[V_FLOOR][0].max);
 }
