@@ -23,7 +23,7 @@ endif
 # installs the missing ones and nothing when all are there.
 DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libyaml-dev \
 	    libcmocka-dev pkg-config iproute2 iputils-ping \
-	    libclang-rt-14-dev make gcc
+	    libclang-rt-14-dev make gcc jq
 
 PKGS		:= libbpf libelf zlib yaml-0.1
 PKG_CFLAGS	 = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
@@ -58,6 +58,9 @@ TEST_BPF_OBJS	:= $(patsubst tests/bpf/progs/%.bpf.c,$(BUILD)/tests/bpf/%.bpf.o,$
 # Programs only the benchmarks run (make bench builds them).
 BENCH_BPF_SRCS	:= $(wildcard tests/bpf/progs/bench_*.bpf.c)
 BENCH_BPF_OBJS	:= $(patsubst tests/bpf/progs/%.bpf.c,$(BUILD)/tests/bpf/%.bpf.o,$(BENCH_BPF_SRCS))
+TEST_BPF_HDRS	:= $(wildcard tests/bpf/progs/*.h)
+# Header-only test helpers (fixture, packet builder); tools use them too.
+TEST_HDRS	:= $(wildcard tests/lib/*.h)
 
 UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
 UNIT_BINS	:= $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
@@ -90,7 +93,7 @@ $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(BUILD)/vmlinux.h
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/tests/bpf/%.bpf.o: tests/bpf/progs/%.bpf.c $(BPF_HDRS) $(BUILD)/vmlinux.h
+$(BUILD)/tests/bpf/%.bpf.o: tests/bpf/progs/%.bpf.c $(BPF_HDRS) $(TEST_BPF_HDRS) $(BUILD)/vmlinux.h
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
@@ -109,17 +112,17 @@ $(BUILD)/tailgate: $(ORCH_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(ORCH_LIB_OBJS)
+$(BUILD)/tests/unit/%: tests/unit/%.c $(ORCH_LIB_OBJS) $(BPF_HDRS) $(TEST_HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Itests/lib $^ -o $@ $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(CFLAGS) -Itests/lib $(filter-out %.h,$^) -o $@ $(LDLIBS) -lcmocka
 
-$(BUILD)/tests/bpf/%: tests/bpf/%.c $(ORCH_LIB_OBJS) $(BPF_OBJS) $(TEST_BPF_OBJS)
+$(BUILD)/tests/bpf/%: tests/bpf/%.c $(ORCH_LIB_OBJS) $(BPF_OBJS) $(TEST_BPF_OBJS) $(BPF_HDRS) $(TEST_HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Itests/lib $< $(ORCH_LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
 
-$(BUILD)/tools/%: tools/%.c
+$(BUILD)/tools/%: tools/%.c $(BPF_HDRS) $(TEST_HDRS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)

@@ -18,19 +18,9 @@ const volatile __u32 tg_fail_closed = 0;
 
 static __always_inline enum tg_verdict tg__dispatch(void *ctx, __u32 len)
 {
-	enum tg_verdict v = tg_fail_closed ? TG_DROP : TG_PASS;
-	struct tg_stats *s;
-
 	bpf_tail_call_static(ctx, &slots, TG_SLOT_ENTRY);
 	/* Only reached when slot 0 is empty. */
-	s = tg__stats(TG_SLOT_ENTRY);
-	if (s) {
-		s->packets++;
-		s->bytes += len;
-		s->tail_miss++;
-	}
-	tg__count_verdict(s, v);
-	return v;
+	return tg__entry_missed(len, tg_fail_closed);
 }
 
 SEC("xdp")

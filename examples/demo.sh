@@ -3,8 +3,10 @@
 #
 # The demo (`make demo`): a sandbox fleet of 4 veth interfaces with live
 # traffic, a good version rolled out and promoted, a second good version
-# that keeps the counter's state, then a bad version (drop_all) that the
-# canary's health gates catch and roll back on their own.
+# that keeps the counter's state, a bad version (drop_all) that the
+# canary's health gates catch and roll back on their own, then a weighted
+# canary on one interface (5% -> 25% -> 100% of its flows, fused) and a
+# bad version caught at 5% with only its share of the flows affected.
 #
 # It uses its own pin root and state dir, so it never touches a real
 # tailgate deployment on this host. `examples/demo.sh down` removes it all.
@@ -13,12 +15,18 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)
 tg="$top/build/tailgate"
+traffic="$top/build/tools/tgtraffic"
 export TAILGATE_PIN_ROOT=${TAILGATE_PIN_ROOT:-/sys/fs/bpf/tailgate-demo}
 export TAILGATE_STATE_DIR=${TAILGATE_STATE_DIR:-/var/lib/tailgate-demo}
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+if [[ -t 1 && -z ${NO_COLOR:-} ]]; then
+	say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+else
+	say() { printf '\n== %s\n' "$*"; }
+fi
 
 teardown() {
+	[[ -n ${flows_pid:-} ]] && kill "$flows_pid" "$sink_pid" 2>/dev/null
 	"$tg" detach --all >/dev/null 2>&1
 	"$tg" sandbox down >/dev/null 2>&1
 	rm -rf "$TAILGATE_STATE_DIR"
@@ -52,10 +60,30 @@ rc2=$?
 after=$(bpftool map dump pinned "$TAILGATE_PIN_ROOT/tg0/xdp/maps/packet_count" 2>/dev/null | awk '/"value"/ {gsub(/[^0-9]/, ""); print}')
 
 say "rollout of a bad version (drop_all): the canary's gates must catch it"
-fleet_before=$("$tg" status --json | tr '{' '\n' | grep -o '"ifname":"tg[1-9][0-9]*".*"slot0_prog_id":[0-9]*' | sed 's/.*"ifname":"\([^"]*\)".*"slot0_prog_id":\([0-9]*\)/\1=\2/')
+fleet_ids() { "$tg" status --json | jq -r '.attach_points[] | select(.ifname != "tg0") | "\(.ifname)=\(.slot0_prog_id)"'; }
+fleet_before=$(fleet_ids)
 "$tg" apply "$here/bad-drop-all.yaml"
 rc3=$?
-fleet_after=$("$tg" status --json | tr '{' '\n' | grep -o '"ifname":"tg[1-9][0-9]*".*"slot0_prog_id":[0-9]*' | sed 's/.*"ifname":"\([^"]*\)".*"slot0_prog_id":\([0-9]*\)/\1=\2/')
+fleet_after=$(fleet_ids)
+
+# Ping is one flow; a weighted canary splits many. 200 UDP flows into tg0.
+"$traffic" recv --bind 198.18.0.1 --port 9000 --duration 600 --idle-ms 600000 >/tmp/tailgate-demo-sink.$$ 2>&1 &
+sink_pid=$!
+nsenter --net=/run/netns/tgsb0 "$traffic" send --dst 198.18.0.1 --port 9000 --flows 200 --rate 2000 --duration 300 >/dev/null 2>&1 &
+flows_pid=$!
+sleep 1
+
+say "weighted canary on tg0: 5%, then 25%, then all of its flows; version 3, fused"
+"$tg" apply "$here/counter-v3-weighted.yaml"
+rc4=$?
+
+say "a bad version as a weighted canary: caught at 5%, the other 95% of tg0's flows untouched"
+fleet_before2=$(fleet_ids)
+"$tg" apply "$here/bad-weighted.yaml"
+rc5=$?
+fleet_after2=$(fleet_ids)
+kill "$flows_pid" "$sink_pid" 2>/dev/null
+flows_pid=""
 
 say "status"
 "$tg" status
@@ -69,6 +97,11 @@ printf 'version 2:   exit %d (%s); tg0 packet_count %s -> %s (kept across the up
 printf 'bad version: exit %d (%s); fleet slot-0 programs %s\n' "$rc3" \
 	"$([[ $rc3 -eq 3 ]] && echo 'rolled back automatically' || echo 'NOT rolled back')" \
 	"$([[ "$fleet_before" == "$fleet_after" ]] && echo 'untouched' || echo 'CHANGED')"
+printf 'weighted:    exit %d (%s: 5%% -> 25%% -> 100%% of tg0, then the fleet)\n' "$rc4" \
+	"$([[ $rc4 -eq 0 ]] && echo promoted || echo NOT promoted)"
+printf 'bad at 5%%:   exit %d (%s); fleet slot-0 programs %s\n' "$rc5" \
+	"$([[ $rc5 -eq 3 ]] && echo 'rolled back automatically' || echo 'NOT rolled back')" \
+	"$([[ "$fleet_before2" == "$fleet_after2" ]] && echo 'untouched' || echo 'CHANGED')"
 cat <<EOT
 
 Inspect it with stock tools, e.g.:
@@ -78,4 +111,5 @@ Inspect it with stock tools, e.g.:
   TAILGATE_PIN_ROOT=$TAILGATE_PIN_ROOT TAILGATE_STATE_DIR=$TAILGATE_STATE_DIR $tg stats
 Remove it all with: examples/demo.sh down
 EOT
-[[ $rc1 -eq 0 && $rc2 -eq 0 && $rc3 -eq 3 && "$fleet_before" == "$fleet_after" ]]
+[[ $rc1 -eq 0 && $rc2 -eq 0 && $rc3 -eq 3 && "$fleet_before" == "$fleet_after" &&
+   $rc4 -eq 0 && $rc5 -eq 3 && "$fleet_before2" == "$fleet_after2" ]]

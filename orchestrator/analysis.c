@@ -136,7 +136,7 @@ static double rate(uint64_t packets, double secs)
 
 /* Judge target @i for this interval. */
 static void judge_one(struct run *r, struct window *w, const struct tick *k, int i,
-		      struct health_result *res, struct health_sample *win)
+		      struct health_result *res, struct health_sample *win, struct health_sample *base)
 {
 	struct health_sample nw, od, last, own_base, old_last;
 	struct target *t = &r->t[i];
@@ -170,13 +170,17 @@ static void judge_one(struct run *r, struct window *w, const struct tick *k, int
 	}
 	health__judge_input(&r->plan->gates, &in, res);
 	exec_gate(r, i, res);
+	if (in.base)
+		*base = *in.base;
+	else
+		memset(base, 0, sizeof(*base));
 }
 
 /* Judge every judged target once; the worst verdict wins. */
 static enum health_verdict judge_all(struct run *r, struct window *w, const struct ro_action *a,
 				     uint64_t elapsed, struct health_result *worst, int *worst_i)
 {
-	struct health_sample win;
+	struct health_sample win, base;
 	enum health_verdict v = HEALTH_OK;
 	struct health_result res;
 	struct tick k = {};
@@ -190,9 +194,9 @@ static enum health_verdict judge_all(struct run *r, struct window *w, const stru
 	for (i = 0; i < r->ro->nr; i++) {
 		if (!w->judged[i] || runner__check_lost(r, i))
 			continue;
-		judge_one(r, w, &k, i, &res, &win);
-		ui__analysis(a->step, elapsed, a->duration_ms, r->ro->t[i].ifname, &win, &res,
-			     &r->plan->gates);
+		judge_one(r, w, &k, i, &res, &win, &base);
+		ui__analysis(a->step, elapsed, a->duration_ms, r->ro->t[i].ifname, &win,
+			     res.base_drop_ratio >= 0 ? &base : NULL, &res, &r->plan->gates);
 		judged++;
 		if (res.verdict > v || (res.verdict == v && *worst_i < 0)) {
 			*worst = res;
@@ -237,6 +241,13 @@ enum analysis_outcome analysis__run(struct run *r, const struct ro_action *a)
 	window_begin(r, a, w);
 	for (i = 0, n = 0; i < r->ro->nr; i++)
 		n += w->judged[i];
+	if (!n && !rollout__count(r->ro, RT_LOST)) {
+		/* Finishing a partial rollout: its canaries already ran the plan. */
+		free(w);
+		ui__event("analyze", "step %d: no interface of this rollout is on the new generation yet: nothing to judge",
+			  a->step + 1);
+		return ANALYSIS_HEALTHY;
+	}
 	ui__event("analyze", "step %d: analyze %d interface%s on the new generation for %.1fs (every %.1fs) against the previous one",
 		  a->step + 1, n, n == 1 ? "" : "s", a->duration_ms / 1000.0, a->interval_ms / 1000.0);
 	while (elapsed < a->duration_ms) {

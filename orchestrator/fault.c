@@ -10,26 +10,34 @@
 
 void fault__point(const char *name)
 {
-	static const char *want;
-	static bool trace, init;
-	static long count;
+	static char want[64];
+	static bool trace, init, armed;
+	static long count, nth, seen;
+	const char *env, *colon;
 	char *end;
 	long n;
 
 	if (!init) {
-		want = getenv("TAILGATE_FAULT");
+		env = getenv("TAILGATE_FAULT");
+		armed = env && *env;
+		/* NAME, NAME:K (its K-th hit) or N (the N-th fault point of the run) */
+		snprintf(want, sizeof(want), "%s", armed ? env : "");
+		colon = strchr(want, ':');
+		nth = colon ? strtol(colon + 1, NULL, 10) : 1;
+		if (colon)
+			want[colon - want] = '\0';
 		trace = getenv("TAILGATE_FAULT_TRACE") != NULL;
 		init = true;
 	}
-	if (!want && !trace)
+	if (!armed && !trace)
 		return;
 	count++;
 	if (trace)
 		fprintf(stderr, "fault point %ld: %s\n", count, name);
-	if (!want)
+	if (!armed)
 		return;
 	n = strtol(want, &end, 10);
-	if ((!*end && n == count) || !strcmp(want, name)) {
+	if ((!*end && n == count) || (!strcmp(want, name) && ++seen == nth)) {
 		fflush(NULL);
 		kill(getpid(), SIGKILL);
 	}

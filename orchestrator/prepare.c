@@ -131,11 +131,12 @@ int prepare__captured(struct run *r)
 }
 
 /*
- * What makes two rollouts the same datapath: hook, tail-miss verdict,
- * shape asked for, XDP mode, and per stage its object, program,
- * continue_on, mode and kept maps. Gates and steps are not part of it.
+ * What makes two rollouts the same: the plan's name, hook, tail-miss
+ * verdict, shape asked for, XDP mode, and per stage its object, program,
+ * continue_on, mode and kept maps. Gates and steps are not part of it:
+ * they say how to roll out, not what runs.
  */
-static int fingerprint(struct run *r)
+static int fingerprint(struct run *r, const char *ifname)
 {
 	char buf[8192], hex[2 * SHA256_LEN + 1], prog[PLAN_MAX_NAME];
 	const struct plan *p = r->plan;
@@ -143,11 +144,11 @@ static int fingerprint(struct run *r)
 	uint32_t cont;
 	int i, k, err;
 
-	off = snprintf(buf, sizeof(buf), "tailgate generation\nhook %s\nfail_closed %d\ndatapath %s\nxdp_mode %d\n",
-		       plan__hook_name(p->hook), p->fail_closed, plan__datapath_name(p->datapath),
-		       p->xdp_mode);
+	off = snprintf(buf, sizeof(buf), "tailgate generation\nplan %s\nhook %s\nfail_closed %d\ndatapath %s\nxdp_mode %d\n",
+		       p->name, plan__hook_name(p->hook), p->fail_closed,
+		       plan__datapath_name(p->datapath), p->xdp_mode);
 	for (i = 0; i < p->nr_stages && off < sizeof(buf); i++) {
-		err = stage__describe(&p->stages[i], &r->src[i], p->hook, prog, &cont);
+		err = stage__describe(&p->stages[i], &r->src[i], ifname, p->hook, prog, &cont);
 		if (err)
 			return TG_ERR_PREFLIGHT;
 		r->rec.continue_on[i] = cont;
@@ -252,14 +253,11 @@ static int open_target(struct run *r, int i, bool force)
 	err = ap__prepare(&t->ap, rt->ifname, r->plan->hook);
 	if (!err && t->ap.attached && t->ap.live == AP_BANK_FOREIGN)
 		err = -EUCLEAN;
-	if (!err && t->ap.attached && !t->ap.bank[t->ap.live < 0 ? 0 : t->ap.live].nr &&
-	    t->ap.live >= 0)
-		err = -EUCLEAN;
 	if (err) {
+		/* Preflight failed, nothing changed; the message says what to run. */
 		if (err != -EPROTONOSUPPORT)
 			pr_warn("%s/%s: %s\n", rt->ifname, hk(r), ap__strerror(err));
-		return err == -ESTALE || err == -ENOLINK || err == -EUCLEAN ? TG_ERR_INCONSISTENT :
-		       TG_ERR_PREFLIGHT;
+		return TG_ERR_PREFLIGHT;
 	}
 	if (check_link_type(r, t) || check_xdp(r, t))
 		return TG_ERR_PREFLIGHT;
@@ -284,7 +282,7 @@ int prepare__targets(struct run *r, bool force)
 	n = targets__resolve(r->plan, names);
 	if (n < 0)
 		return TG_ERR_PREFLIGHT;
-	err = fingerprint(r);
+	err = fingerprint(r, names[0].ifname);
 	if (err)
 		return err < 0 ? TG_ERR_PREFLIGHT : err;
 	r->t = calloc(n, sizeof(*r->t));

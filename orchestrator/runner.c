@@ -383,7 +383,7 @@ static int start(struct run *r, const char *path, bool force, bool preflight_onl
 	if (!preflight_only && !prepare__moving(r))
 		return unchanged(r);
 	if (!preflight_only) {
-		err = store__next_gen(seen_gens(r), &r->ro->id);
+		err = store__peek_gen(seen_gens(r), &r->ro->id);
 		if (err) {
 			pr_warn("cannot hand out a generation number: %s\n", strerror(-err));
 			return err;
@@ -406,7 +406,7 @@ static int install(struct run *r)
 {
 	int err;
 
-	err = prepare__capture(r) ?: runner__save(r);
+	err = store__claim_gen(r->ro->id) ?: prepare__capture(r) ?: runner__save(r);
 	if (err)
 		return err;
 	fault__point("before-install");

@@ -650,10 +650,10 @@ void stage__close(struct stage_load *sl)
 	memset(sl, 0, sizeof(*sl));
 }
 
-int stage__describe(const struct plan_stage *ps, const struct stage_src *src, enum plan_hook hook,
-		    char program[PLAN_MAX_NAME], uint32_t *continue_on)
+int stage__describe(const struct plan_stage *ps, const struct stage_src *src, const char *ifname,
+		    enum plan_hook hook, char program[PLAN_MAX_NAME], uint32_t *continue_on)
 {
-	struct stage_env env = { .ifname = "-", .hook = hook };
+	struct stage_env env = { .ifname = ifname, .hook = hook };
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = ps->name);
 	struct bpf_object *obj = bpf_object__open_mem(src->elf, src->len, &oo);
 	struct bpf_program *p;

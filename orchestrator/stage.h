@@ -92,8 +92,8 @@ void stage__close(struct stage_load *sl);
  * be loaded for @hook and its continue_on (the plan's, else the object's
  * XDP_RUN_CONFIG, else pass). @return 0 or negative errno (explained).
  */
-int stage__describe(const struct plan_stage *ps, const struct stage_src *src, enum plan_hook hook,
-		    char program[PLAN_MAX_NAME], uint32_t *continue_on);
+int stage__describe(const struct plan_stage *ps, const struct stage_src *src, const char *ifname,
+		    enum plan_hook hook, char program[PLAN_MAX_NAME], uint32_t *continue_on);
 
 /* Close the fds of a kept set; NULL is fine. */
 void stage__free_kept(struct kept_set *ks);

@@ -428,11 +428,10 @@ static uint64_t max_recorded_gen(void)
 	return max;
 }
 
-int store__next_gen(uint64_t seen, uint64_t *gen)
+int store__peek_gen(uint64_t seen, uint64_t *gen)
 {
-	char path[PATH_MAX], *buf, out[32];
+	char path[PATH_MAX], *buf;
 	uint64_t cur = 0;
-	int n;
 
 	if (files__path(path, sizeof(path), "generation"))
 		return -ENAMETOOLONG;
@@ -456,6 +455,21 @@ int store__next_gen(uint64_t seen, uint64_t *gen)
 	if (cur >= STORE_MAX_GEN)
 		return -EOVERFLOW;
 	*gen = cur + 1;
-	n = snprintf(out, sizeof(out), "%" PRIu64 "\n", *gen);
+	return 0;
+}
+
+int store__claim_gen(uint64_t gen)
+{
+	char path[PATH_MAX], out[32];
+	int n;
+
+	if (files__path(path, sizeof(path), "generation"))
+		return -ENAMETOOLONG;
+	n = snprintf(out, sizeof(out), "%" PRIu64 "\n", gen);
 	return files__write(path, out, n);
+}
+
+int store__next_gen(uint64_t seen, uint64_t *gen)
+{
+	return store__peek_gen(seen, gen) ?: store__claim_gen(*gen);
 }

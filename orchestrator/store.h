@@ -100,6 +100,14 @@ int store__foreach_ap(int (*cb)(const struct ap_record *r, void *ctx), void *ctx
  */
 int store__next_gen(uint64_t seen, uint64_t *gen);
 
+/*
+ * The number store__next_gen() would hand out, without recording it: a
+ * preflight names its programs with it and changes nothing when it fails;
+ * store__claim_gen() records it before the first live write.
+ */
+int store__peek_gen(uint64_t seen, uint64_t *gen);
+int store__claim_gen(uint64_t gen);
+
 const char *store__outcome_name(enum gen_outcome o);
 
 /* Serialise/parse records (exposed for unit tests). */

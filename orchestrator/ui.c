@@ -124,7 +124,7 @@ void ui__event(const char *event, const char *fmt, ...)
 
 static void analysis_fields(jsonw_t *w, int step, uint64_t elapsed_ms, uint64_t duration_ms,
 			    const char *ifname, const struct health_sample *s,
-			    const struct health_result *r)
+			    const struct health_sample *base, const struct health_result *r)
 {
 	jsonw_int_field(w, "step", step + 1);
 	jsonw_uint_field(w, "elapsed_ms", elapsed_ms);
@@ -134,6 +134,10 @@ static void analysis_fields(jsonw_t *w, int step, uint64_t elapsed_ms, uint64_t 
 	jsonw_uint_field(w, "drop", s->drop);
 	jsonw_uint_field(w, "aborted", s->aborted);
 	jsonw_uint_field(w, "tail_miss", s->tail_miss);
+	if (base)
+		jsonw_uint_field(w, "baseline_packets", base->packets);
+	else
+		jsonw_null_field(w, "baseline_packets");
 	jsonw_float_field(w, "drop_ratio", r->drop_ratio);
 	if (r->base_drop_ratio >= 0)
 		jsonw_float_field(w, "baseline_drop_ratio", r->base_drop_ratio);
@@ -148,23 +152,23 @@ static void analysis_fields(jsonw_t *w, int step, uint64_t elapsed_ms, uint64_t 
 }
 
 void ui__analysis(int step, uint64_t elapsed_ms, uint64_t duration_ms, const char *ifname,
-		  const struct health_sample *s, const struct health_result *r,
-		  const struct plan_gates *g)
+		  const struct health_sample *s, const struct health_sample *base,
+		  const struct health_result *r, const struct plan_gates *g)
 {
-	char base[32] = "n/a";
+	char bdr[32] = "n/a";
 
 	/* Kept and streamed like any event; the text is drawn below. */
-	analysis_fields(ui__begin("analysis"), step, elapsed_ms, duration_ms, ifname, s, r);
+	analysis_fields(ui__begin("analysis"), step, elapsed_ms, duration_ms, ifname, s, base, r);
 	finish(r->reason, false);
 	if (ui_mode != UI_TEXT || ui_quiet)
 		return;
 	if (r->base_drop_ratio >= 0)
-		snprintf(base, sizeof(base), "%.4f", r->base_drop_ratio);
+		snprintf(bdr, sizeof(bdr), "%.4f", r->base_drop_ratio);
 	if (ui_tty && ui_line_open)
 		printf("\r\033[K");
 	printf("  step %d analyze %5.1fs/%.1fs %-10s packets %-8llu drop %.4f (max %.4f, baseline %s, delta max %.4f) aborted %llu/%llu misses %llu/%llu: %s",
 	       step + 1, elapsed_ms / 1000.0, duration_ms / 1000.0, ifname,
-	       (unsigned long long)s->packets, r->drop_ratio, g->max_drop_ratio, base,
+	       (unsigned long long)s->packets, r->drop_ratio, g->max_drop_ratio, bdr,
 	       g->max_drop_ratio_delta, (unsigned long long)s->aborted,
 	       (unsigned long long)g->max_aborted, (unsigned long long)s->tail_miss,
 	       (unsigned long long)g->max_tail_misses, health__verdict_name(r->verdict));

@@ -36,8 +36,8 @@ void ui__event(const char *event, const char *fmt, ...) __attribute__((format(pr
 
 /* Progress of an analysis for one judged interface. */
 void ui__analysis(int step, uint64_t elapsed_ms, uint64_t duration_ms, const char *ifname,
-		  const struct health_sample *s, const struct health_result *r,
-		  const struct plan_gates *g);
+		  const struct health_sample *s, const struct health_sample *base,
+		  const struct health_result *r, const struct plan_gates *g);
 
 /* End a live progress line so the next output starts clean. */
 void ui__flush(void);

@@ -101,4 +101,24 @@ static __always_inline void tg__count_verdict(struct tg_stats *s,
 	}
 }
 
+/*
+ * The entry program (the dispatcher, or the splitting dispatcher while a
+ * weighted step runs) found slot 0 empty: it decides itself, and slot 0
+ * of "stats" counts the packet, the miss and the fallback verdict.
+ */
+static __always_inline enum tg_verdict tg__entry_missed(__u32 len,
+							__u32 fail_closed)
+{
+	enum tg_verdict v = fail_closed ? TG_DROP : TG_PASS;
+	struct tg_stats *s = tg__stats(TG_SLOT_ENTRY);
+
+	if (s) {
+		s->packets++;
+		s->bytes += len;
+		s->tail_miss++;
+	}
+	tg__count_verdict(s, v);
+	return v;
+}
+
 #endif /* __TAILGATE_MAPS_H */

@@ -169,24 +169,20 @@ check_hook() {
 	tg_assert_eq "$(($(tg_stats_sum "$P" 1 packets) - s0))" "$((100 + END_MARKERS))" "$hook: ... in v1's slot 1"
 
 	out=$("$TG" status --json)
-	if command -v jq >/dev/null; then
-		tg_check "$hook: status --json parses" json_ok "$out"
-	fi
-	j=$(grep -o "{\"ifname\":\"tgdp0\",\"hook\":\"$hook\",[^]]*" <<<"$out")
-	tg_check "$hook: status --json: tgdp0 healthy" grep -q '"health":"ok"' <<<"$j"
-	tg_assert_eq "$(sed -n 's/.*"slot0_prog_id":\([0-9]*\).*/\1/p' <<<"$j")" "$v1" "$hook: status --json slot0_prog_id == bpftool"
-	tg_assert_eq "$(sed -n 's/.*"live_bank":"\([AB]\)".*/\1/p' <<<"$j")" A "$hook: status --json live bank A"
-	tg_check "$hook: status --json: bank A's counter is prog $v1" \
-		grep -q "\"stages\":\[{\"name\":\"counter\",\"slot\":1,\"prog_id\":$v1}" <<<"$j"
+	tg_check "$hook: status --json parses" json_ok "$out"
+	j=$(jq -c --arg h "$hook" '.attach_points[] | select(.ifname == "tgdp0" and .hook == $h)' <<<"$out")
+	tg_assert_eq "$(jq -r .health <<<"$j")" ok "$hook: status --json: tgdp0 healthy"
+	tg_assert_eq "$(jq -r .slot0_prog_id <<<"$j")" "$v1" "$hook: status --json slot0_prog_id == bpftool"
+	tg_assert_eq "$(jq -r .live_bank <<<"$j")" A "$hook: status --json live bank A"
+	tg_assert_eq "$(jq -c '.banks[] | select(.bank == "A") | .stages[0] | [.name, .slot, .prog_id]' <<<"$j")" \
+		"[\"counter\",1,$v1]" "$hook: status --json: bank A's counter is prog $v1"
 	out=$("$TG" stats --json --interval 0)
-	if command -v jq >/dev/null; then
-		tg_check "$hook: stats --json parses" json_ok "$out"
-	fi
+	tg_check "$hook: stats --json parses" json_ok "$out"
 	for n in 0 1 17 18; do
-		j=$(grep -o "{\"ifname\":\"tgdp0\",\"hook\":\"$hook\",.*" <<<"$out" |
-			grep -o "{\"slot\":$n,[^{]*" | head -n 1)
+		j=$(jq -c --arg h "$hook" --argjson n $n \
+			'.attach_points[] | select(.ifname == "tgdp0" and .hook == $h) | .slots[] | select(.slot == $n)' <<<"$out")
 		for f in packets drop pass; do
-			tg_assert_eq "$(sed -n "s/.*\"$f\":\([0-9]*\).*/\1/p" <<<"$j")" \
+			tg_assert_eq "$(jq -r ".$f" <<<"$j")" \
 				"$(tg_stats_sum "$P" $n $f)" "$hook: stats --json slot $n $f == bpftool"
 		done
 	done

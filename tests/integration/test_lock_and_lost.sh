@@ -146,7 +146,7 @@ last_rollout_state() {
 		jq -r --arg i "$1" '.interfaces[] | select(.ifname == $i) | .state'
 }
 health_of() {
-	"$TG" status --json | jq -r --arg i "$1" '.[] | select(.ifname == $i) | .health'
+	"$TG" status --json | jq -r --arg i "$1" '.attach_points[] | select(.ifname == $i) | .health'
 }
 
 # --- 3. a fleet interface deleted during the analysis -----------------------

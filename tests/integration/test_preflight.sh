@@ -287,7 +287,7 @@ for i in 0 1 2; do
 		tg_fail "traffic: tgpf$i stopped answering"
 done
 [ "$(snapshot)" = "$BASE" ] || tg_fail "live state changed at the end"
-"$TG" status --json | jq -e 'length == 2 and all(.[]; .health == "ok")' >/dev/null ||
+"$TG" status --json | jq -e '.attach_points | length == 2 and all(.[]; .health == "ok")' >/dev/null ||
 	tg_fail "status is not ok on the two v1 interfaces: $("$TG" status)"
 
 tg_pass "preflight: $npass failure cases, each with a clear error and nothing changed"

@@ -181,14 +181,15 @@ struct fx_var {
 };
 
 /*
- * Open @dir/@file, point its slots/stats at the fixture's, set @vars, keep
- * only program @xdp_prog or @tc_prog (per the fixture's hook) and load.
+ * Open @dir/@file, point its slots/stats at the fixture's when @bind
+ * (else the object must not use them), set @vars, keep only program
+ * @xdp_prog or @tc_prog (per the fixture's hook) and load.
  * @return the loaded program's fd (owned by the fixture), or negative errno
  */
-static inline int fx__load(struct fx *fx, const char *dir, const char *file,
-			   const char *xdp_prog, const char *tc_prog,
-			   const struct fx_var *vars, int nr_vars,
-			   struct bpf_object **objp)
+static inline int fx__load_obj(struct fx *fx, const char *dir,
+			       const char *file, const char *xdp_prog,
+			       const char *tc_prog, const struct fx_var *vars,
+			       int nr_vars, bool bind, struct bpf_object **objp)
 {
 	const char *want = fx->xdp ? xdp_prog : tc_prog;
 	struct bpf_program *p, *keep = NULL;
@@ -210,10 +211,10 @@ static inline int fx__load(struct fx *fx, const char *dir, const char *file,
 	}
 	err = -ENOENT;
 	m = bpf_object__find_map_by_name(obj, TG_MAP_SLOTS);
-	if (!m || (err = bpf_map__reuse_fd(m, fx->slots_fd)))
+	if (bind && (!m || (err = bpf_map__reuse_fd(m, fx->slots_fd))))
 		goto out_close;
 	m = bpf_object__find_map_by_name(obj, TG_MAP_STATS);
-	if (!m || (err = bpf_map__reuse_fd(m, fx->stats_fd)))
+	if (bind && (!m || (err = bpf_map__reuse_fd(m, fx->stats_fd))))
 		goto out_close;
 	for (i = 0; i < nr_vars; i++) {
 		err = fx__set_var_u32(obj, vars[i].sec, vars[i].name,
@@ -249,6 +250,28 @@ out_close:
 out_close_quiet:
 	bpf_object__close(obj);
 	return err;
+}
+
+/* A program on the attach point's slots/stats (a stage, a dispatcher). */
+static inline int fx__load(struct fx *fx, const char *dir, const char *file,
+			   const char *xdp_prog, const char *tc_prog,
+			   const struct fx_var *vars, int nr_vars,
+			   struct bpf_object **objp)
+{
+	return fx__load_obj(fx, dir, file, xdp_prog, tc_prog, vars, nr_vars,
+			    true, objp);
+}
+
+/*
+ * A plain program that knows nothing of tailgate (a third-party stage, a
+ * test stub): nothing bound, nothing set.
+ */
+static inline int fx__load_plain(struct fx *fx, const char *dir,
+				 const char *file, const char *xdp_prog,
+				 const char *tc_prog, struct bpf_object **objp)
+{
+	return fx__load_obj(fx, dir, file, xdp_prog, tc_prog, NULL, 0, false,
+			    objp);
 }
 
 /* A TG_STAGE() program: @name for XDP, @name_tc for tc. */
@@ -305,6 +328,25 @@ static inline int fx__run_prog(struct fx *fx, int prog_fd, const void *pkt,
 
 	if (bpf_prog_test_run_opts(prog_fd, &opts))
 		return -errno;
+	*retval = opts.retval;
+	return 0;
+}
+
+/*
+ * fx__run_prog, and the packet as the program left it into @out (up to
+ * @out_cap bytes; *@out_len: its length).
+ */
+static inline int fx__run_prog_out(int prog_fd, const void *pkt, __u32 len,
+				   void *out, __u32 out_cap, __u32 *out_len,
+				   __u32 *retval)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt,
+		    .data_size_in = len, .data_out = out,
+		    .data_size_out = out_cap, .repeat = 1);
+
+	if (bpf_prog_test_run_opts(prog_fd, &opts))
+		return -errno;
+	*out_len = opts.data_size_out;
 	*retval = opts.retval;
 	return 0;
 }
