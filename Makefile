@@ -23,7 +23,29 @@ endif
 # installs the missing ones and nothing when all are there.
 DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libyaml-dev \
 	    libcmocka-dev pkg-config iproute2 iputils-ping \
-	    libclang-rt-14-dev make gcc jq
+	    libclang-rt-14-dev make gcc jq ansible-core \
+	    scdoc groff-base man-db bash-completion \
+	    prometheus python3 python3-prometheus-client util-linux
+# scdoc builds the man pages; groff and man render them in the tests.
+# prometheus is only there for promtool (Debian ships it nowhere smaller);
+# tools/deps.sh installs without recommends, so no node_exporter comes
+# with it. python3-prometheus-client parses the metrics a second way.
+
+# Plain `make` on a fresh machine: stop at once, naming `make deps`,
+# rather than fail half-way through the build. Targets that run deps
+# first (test, demo, bench) and those that build nothing are let through.
+NO_TOOLS_GOALS	:= deps clean uninstall format test demo bench
+ifneq ($(filter-out $(NO_TOOLS_GOALS),$(or $(MAKECMDGOALS),all)),)
+MISSING_TOOLS	:= $(strip \
+	$(if $(shell command -v $(CLANG) 2>/dev/null),,clang) \
+	$(if $(shell command -v $(BPFTOOL) 2>/dev/null || test -x /usr/sbin/$(BPFTOOL) && echo y),,bpftool) \
+	$(if $(shell command -v $(PKG_CONFIG) 2>/dev/null),,pkg-config) \
+	$(if $(shell test -f /usr/include/bpf/libbpf.h -o -n "$$($(PKG_CONFIG) --cflags-only-I libbpf 2>/dev/null)" && echo y),,libbpf-dev) \
+	$(if $(shell $(PKG_CONFIG) --exists libelf zlib yaml-0.1 2>/dev/null && echo y),,libelf-dev/zlib1g-dev/libyaml-dev))
+ifneq ($(MISSING_TOOLS),)
+$(error missing: $(MISSING_TOOLS); run 'make deps' (as root) to install what the build needs)
+endif
+endif
 
 PKGS		:= libbpf libelf zlib yaml-0.1
 PKG_CFLAGS	 = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
@@ -45,6 +67,8 @@ BPF_CFLAGS	:= -g -O2 -target bpf -Wall -Werror -D__TARGET_ARCH_$(ARCH) \
 BPF_SRCS	:= $(wildcard bpf/*.bpf.c)
 BPF_OBJS	:= $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_HDRS	:= $(wildcard bpf/include/*.h)
+MAN_SRCS	:= $(wildcard man/*.scd)
+MAN_PAGES	:= $(patsubst man/%.scd,$(BUILD)/man/%,$(MAN_SRCS))
 SKELS		:= $(BUILD)/dispatcher.skel.h $(BUILD)/split.skel.h
 
 ORCH_SRCS	:= $(wildcard orchestrator/*.c)
@@ -55,11 +79,12 @@ ORCH_HDRS	:= $(wildcard orchestrator/*.h)
 # Test-only BPF objects (bad versions, mismatched maps, bench stages).
 TEST_BPF_SRCS	:= $(filter-out tests/bpf/progs/bench_%,$(wildcard tests/bpf/progs/*.bpf.c))
 TEST_BPF_OBJS	:= $(patsubst tests/bpf/progs/%.bpf.c,$(BUILD)/tests/bpf/%.bpf.o,$(TEST_BPF_SRCS))
+TEST_BPF_HDRS	:= $(wildcard tests/bpf/progs/*.h)
 # Programs only the benchmarks run (make bench builds them).
 BENCH_BPF_SRCS	:= $(wildcard tests/bpf/progs/bench_*.bpf.c)
 BENCH_BPF_OBJS	:= $(patsubst tests/bpf/progs/%.bpf.c,$(BUILD)/tests/bpf/%.bpf.o,$(BENCH_BPF_SRCS))
 TEST_BPF_HDRS	:= $(wildcard tests/bpf/progs/*.h)
-# Header-only test helpers (fixture, packet builder); tools use them too.
+# Header-only test helpers (packet builder, JSON checks); tools use them too.
 TEST_HDRS	:= $(wildcard tests/lib/*.h)
 
 UNIT_SRCS	:= $(wildcard tests/unit/test_*.c)
@@ -73,7 +98,7 @@ BENCH_BINS	:= $(patsubst tools/%.c,$(BUILD)/tools/%,$(filter tools/bench_%,$(TOO
 BENCH_LIB_OBJS	:= $(patsubst tools/lib/%.c,$(BUILD)/obj/tools/%.o,$(wildcard tools/lib/*.c))
 
 .PHONY: all deps bpf test test-unit test-bpf test-integration demo bench \
-	fuzz check install clean format
+	fuzz check install uninstall man clean format
 
 all: $(BUILD)/tailgate $(BPF_OBJS) $(TEST_BPF_OBJS) $(TOOL_BINS)
 
@@ -88,44 +113,65 @@ $(BUILD)/vmlinux.h:
 	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp
 	$(Q)mv $@.tmp $@
 
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(BUILD)/vmlinux.h
-	$(call msg,BPF,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+# Dependencies on headers come from the compilers (-MMD: a .d beside each
+# object, read back below), not from lists of every header.
+DEPFLAGS	:= -MMD -MP
 
-$(BUILD)/tests/bpf/%.bpf.o: tests/bpf/progs/%.bpf.c $(BPF_HDRS) $(TEST_BPF_HDRS) $(BUILD)/vmlinux.h
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BUILD)/vmlinux.h
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(BUILD)/tests/bpf/%.bpf.o: tests/bpf/progs/%.bpf.c $(BUILD)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
 	$(call msg,GENSKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $* > $@.tmp
 	$(Q)mv $@.tmp $@
 
-$(BUILD)/obj/%.o: orchestrator/%.c $(ORCH_HDRS) $(BPF_HDRS) $(SKELS)
+# The skeletons are generated headers: they must exist before the first
+# compile; after that the .d files know who includes them.
+$(BUILD)/obj/%.o: orchestrator/%.c | $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(BUILD)/tailgate: $(ORCH_OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD)/tests/unit/%: tests/unit/%.c $(ORCH_LIB_OBJS) $(BPF_HDRS) $(TEST_HDRS)
+$(BUILD)/tests/unit/%: tests/unit/%.c $(ORCH_LIB_OBJS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Itests/lib $(filter-out %.h,$^) -o $@ $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) -Itests/lib $^ -o $@ $(LDLIBS) -lcmocka
 
-$(BUILD)/tests/bpf/%: tests/bpf/%.c $(ORCH_LIB_OBJS) $(BPF_OBJS) $(TEST_BPF_OBJS) $(BPF_HDRS) $(TEST_HDRS)
+# Test-only glue of the BPF tables; the plumbing itself is the orchestrator's.
+$(BUILD)/tests/lib/%.o: tests/lib/%.c | $(SKELS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -Itests/lib $< $(ORCH_LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -Itests/lib -c $< -o $@
 
-$(BUILD)/tools/%: tools/%.c $(BPF_HDRS) $(TEST_HDRS)
+BPFT_LIB_OBJS	:= $(BUILD)/tests/lib/bpf_fixture.o $(BUILD)/tests/lib/bpf_model.o
+
+$(BUILD)/tests/bpf/%: tests/bpf/%.c $(BPFT_LIB_OBJS) $(ORCH_LIB_OBJS) $(BPF_OBJS) $(TEST_BPF_OBJS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $< -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) -Itests/lib $< $(BPFT_LIB_OBJS) $(ORCH_LIB_OBJS) -o $@ $(LDLIBS) -lcmocka
+
+$(BUILD)/tools/%: tools/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) $< -o $@ $(LDLIBS)
+
+# The bench tools load and run through the orchestrator's own modules
+# (every object but main.o, as the tests link them).
+$(BENCH_BINS): $(BUILD)/tools/%: tools/%.c $(ORCH_LIB_OBJS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) $< $(ORCH_LIB_OBJS) -o $@ $(LDLIBS)
 
 # The bench tools load and flip through the orchestrator's own modules
 # (every object but main.o, as the unit tests link them).
@@ -141,7 +187,7 @@ $(BENCH_BINS): $(BUILD)/tools/%: tools/%.c $(ORCH_LIB_OBJS) $(BENCH_LIB_OBJS)
 
 # The README's test command: unit, BPF test-run tables, integration.
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(BPFT_BINS)
+	$(Q)$(MAKE) --no-print-directory all man $(UNIT_BINS) $(BPFT_BINS)
 	$(Q)tests/run.sh
 
 test-unit: $(UNIT_BINS)
@@ -157,6 +203,13 @@ test-integration: all
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)examples/demo.sh
+
+# Three local "hosts" (own interfaces, pin roots, state dirs) driven by
+# ansible-playbook with examples/fleet/rollout.yml.
+.PHONY: fleet-demo
+fleet-demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)examples/fleet/demo.sh
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS) $(BENCH_BPF_OBJS)
@@ -197,10 +250,71 @@ fuzz-smoke: $(BUILD)/fuzz/fuzz_plan
 	$(Q)rm -rf $(BUILD)/fuzz/smoke
 	$(Q)$(call fuzz_run,15,smoke)
 
-install: $(BUILD)/tailgate $(BPF_OBJS)
-	$(Q)install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/tailgate/bpf
-	$(Q)install -m 0755 $(BUILD)/tailgate $(DESTDIR)$(PREFIX)/sbin/tailgate
-	$(Q)install -m 0644 $(BPF_OBJS) $(DESTDIR)$(PREFIX)/lib/tailgate/bpf/
+# Man pages from their scdoc sources (MAN_PAGES is defined at the top).
+man: $(MAN_PAGES)
+
+$(BUILD)/man/%: man/%.scd
+	$(call msg,SCDOC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)scdoc < $< > $@.tmp
+	$(Q)mv $@.tmp $@
+
+# Install layout. Stage objects meant for production plans only: not
+# drop_all (deliberately bad, for the demo) and nothing from tests/.
+SBINDIR		?= $(PREFIX)/sbin
+LIBDIR		?= $(PREFIX)/lib
+BPFOBJDIR	?= $(LIBDIR)/tailgate/bpf
+INCLUDEDIR	?= $(PREFIX)/include
+PKGCONFIGDIR	?= $(LIBDIR)/pkgconfig
+MANDIR		?= $(PREFIX)/share/man
+BASHCOMPDIR	?= $(PREFIX)/share/bash-completion/completions
+SYSTEMDUNITDIR	?= $(LIBDIR)/systemd/system
+INSTALL_BPF	:= counter blocklist seed_counter
+INSTALL_HDRS	:= tailgate_stage.h tailgate_abi.h tailgate_codes.h
+SYSTEMD_UNITS	:= tailgate-restore.service tailgate-metrics.service tailgate-metrics.timer
+
+# Relative to ${prefix} where they are, so pkg-config --define-prefix works.
+PC_INCLUDEDIR	 = $(if $(filter $(PREFIX)/include,$(INCLUDEDIR)),$${prefix}/include,$(INCLUDEDIR))
+PC_BPFOBJDIR	 = $(if $(filter $(PREFIX)/lib/tailgate/bpf,$(BPFOBJDIR)),$${prefix}/lib/tailgate/bpf,$(BPFOBJDIR))
+TG_VERSION_STR	 = $(shell sed -n 's/^.define TG_VERSION[[:space:]]*"\(.*\)"/\1/p' orchestrator/tailgate.h)
+
+# The pkg-config file and the units are written for this PREFIX (the
+# units name the binary where this install puts it).
+install: $(BUILD)/tailgate $(BPF_OBJS) $(MAN_PAGES)
+	$(Q)install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BPFOBJDIR) \
+		$(DESTDIR)$(INCLUDEDIR)/tailgate $(DESTDIR)$(PKGCONFIGDIR) \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(SYSTEMDUNITDIR)
+	$(Q)install -m 0755 $(BUILD)/tailgate $(DESTDIR)$(SBINDIR)/tailgate
+	$(Q)install -m 0644 $(patsubst %,$(BUILD)/bpf/%.bpf.o,$(INSTALL_BPF)) $(DESTDIR)$(BPFOBJDIR)/
+	$(Q)install -m 0644 $(addprefix bpf/include/,$(INSTALL_HDRS)) $(DESTDIR)$(INCLUDEDIR)/tailgate/
+	$(Q)printf '%s\n' 'prefix=$(PREFIX)' 'includedir=$(PC_INCLUDEDIR)' \
+		'bpfobjdir=$(PC_BPFOBJDIR)' '' 'Name: tailgate' \
+		'Description: headers for tailgate XDP and tc stages (clang -target bpf)' \
+		'Version: $(TG_VERSION_STR)' \
+		'Cflags: -I$${includedir}/tailgate -idirafter /usr/include/$(MULTIARCH)' \
+		> $(DESTDIR)$(PKGCONFIGDIR)/tailgate.pc
+	$(Q)chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/tailgate.pc
+	$(Q)install -m 0644 $(filter %.8,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man8/
+	$(Q)install -m 0644 $(filter %.5,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man5/
+	$(Q)install -m 0644 completion/tailgate.bash $(DESTDIR)$(BASHCOMPDIR)/tailgate
+	$(Q)for u in $(SYSTEMD_UNITS); do \
+		sed 's|/usr/sbin/tailgate|$(SBINDIR)/tailgate|g' systemd/$$u > $(DESTDIR)$(SYSTEMDUNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \
+	done
+	$(Q)printf '  %-8s %s\n' INSTALL '$(DESTDIR)$(PREFIX)'
+
+uninstall:
+	$(Q)rm -f $(DESTDIR)$(SBINDIR)/tailgate \
+		$(patsubst %,$(DESTDIR)$(BPFOBJDIR)/%.bpf.o,$(INSTALL_BPF)) \
+		$(addprefix $(DESTDIR)$(INCLUDEDIR)/tailgate/,$(INSTALL_HDRS)) \
+		$(DESTDIR)$(PKGCONFIGDIR)/tailgate.pc \
+		$(DESTDIR)$(MANDIR)/man8/tailgate.8 $(DESTDIR)$(MANDIR)/man5/tailgate-plan.5 \
+		$(DESTDIR)$(BASHCOMPDIR)/tailgate \
+		$(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(SYSTEMD_UNITS))
+	$(Q)rmdir $(DESTDIR)$(BPFOBJDIR) $(DESTDIR)$(LIBDIR)/tailgate \
+		$(DESTDIR)$(INCLUDEDIR)/tailgate 2>/dev/null || true
+	$(Q)printf '  %-8s %s\n' UNINST '$(DESTDIR)$(PREFIX)'
 
 check: all
 	$(Q)clang-format --dry-run --Werror orchestrator/*.[ch] tools/*.c 2>&1 | head -50; true
@@ -215,3 +329,5 @@ clean:
 
 # Keep intermediate objects (skeleton inputs, test objects).
 .SECONDARY:
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

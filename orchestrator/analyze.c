@@ -250,7 +250,11 @@ static void scan_packet(const struct bpf_insn *insns, size_t cnt, bool xdp, stru
 	}
 }
 
-/* The seed's race: v = *p; v op= x; *p = v, with p into a shared map value. */
+/*
+ * The seed's race: v = *p; v op= x; *p = v, with p into a shared map value:
+ * one a lookup returned, or a global's (libbpf's .bss and .data are
+ * arrays every CPU shares, so "count++" on a global is the same race).
+ */
 static void scan_races(const struct bpf_insn *insns, size_t cnt, bool (*shared)(int, void *),
 		       void *sctx, struct stage_facts *f)
 {
@@ -270,7 +274,10 @@ static void scan_races(const struct bpf_insn *insns, size_t cnt, bool (*shared)(
 			continue;
 		if (is_ld_imm64(in)) {
 			map[d] = in->src_reg == BPF_PSEUDO_MAP_FD ? in->imm : -1;
-			val[d] = from[d] = -1;
+			/* A global (.bss, .data) is already a pointer into a map value. */
+			val[d] = in->src_reg == BPF_PSEUDO_MAP_VALUE && shared(in->imm, sctx) ? in->imm :
+									       -1;
+			from[d] = -1;
 			i++;
 			continue;
 		}

@@ -339,11 +339,32 @@ int ap__bank_of_gen(const struct ap *ap, uint64_t gen)
 
 /* Creating */
 
-int ap__prepare(struct ap *ap, const char *ifname, enum plan_hook hook)
+/* The attach point's maps, in memory: nothing pinned, nothing attached. */
+static int make_maps(struct ap *ap)
 {
 	struct disp_state open = { .kind = DISP_PLAIN };
 	struct disp_maps none = { -1, -1, -1, -1 };
 	int prog_fd, err;
+
+	ap->prep = calloc(1, sizeof(*ap->prep));
+	if (!ap->prep)
+		return -ENOMEM;
+	/* Loading a dispatcher makes the maps with their BTF and gives the
+	 * prog array its owner program type. */
+	err = disp__load(ap->hook, &open, &none, &prog_fd, &ap->prep->maps);
+	if (err)
+		return err;
+	close(prog_fd);
+	ap->slots_fd = ap->prep->maps.slots_fd;
+	ap->stats_fd = ap->prep->maps.stats_fd;
+	ap->info_fd = ap->prep->maps.info_fd;
+	ap->abi = TG_ABI_VERSION;
+	return 0;
+}
+
+int ap__prepare(struct ap *ap, const char *ifname, enum plan_hook hook)
+{
+	int err;
 
 	err = ap__open(ap, ifname, hook);
 	if (err != -ENOENT)
@@ -354,20 +375,14 @@ int ap__prepare(struct ap *ap, const char *ifname, enum plan_hook hook)
 	ap->ifindex = if_nametoindex(ifname);
 	if (!ap->ifindex)
 		return -ENODEV;
-	ap->prep = calloc(1, sizeof(*ap->prep));
-	if (!ap->prep)
-		return -ENOMEM;
-	/* Loading a dispatcher makes the maps with their BTF and gives the
-	 * prog array its owner program type. */
-	err = disp__load(hook, &open, &none, &prog_fd, &ap->prep->maps);
-	if (err)
-		return err;
-	close(prog_fd);
-	ap->slots_fd = ap->prep->maps.slots_fd;
-	ap->stats_fd = ap->prep->maps.stats_fd;
-	ap->info_fd = ap->prep->maps.info_fd;
-	ap->abi = TG_ABI_VERSION;
-	return 0;
+	return make_maps(ap);
+}
+
+int ap__prepare_mem(struct ap *ap, const char *name, enum plan_hook hook)
+{
+	int err = set_names(ap, name, hook);
+
+	return err ?: make_maps(ap);
 }
 
 static int write_info(struct ap *ap, bool clsact)

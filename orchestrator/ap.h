@@ -92,6 +92,16 @@ int ap__refresh(struct ap *ap);
 int ap__prepare(struct ap *ap, const char *ifname, enum plan_hook hook);
 
 /*
+ * The maps of an attach point named @name, in memory only, with no
+ * interface behind it (ifindex 0): what ap__prepare() makes for an
+ * interface tailgate has not attached to yet, for loading generations
+ * and running them with BPF_PROG_TEST_RUN (the BPF test tables, the
+ * benchmarks). ap__commit() must not be called on it.
+ * @return 0 or negative errno.
+ */
+int ap__prepare_mem(struct ap *ap, const char *name, enum plan_hook hook);
+
+/*
  * Pin the maps and attach a fail-open dispatcher (a no-op when attached):
  * until this attach point's own flip fills slot 0, it passes every packet,
  * whatever the plan's on_tail_miss. @skb: generic XDP.

@@ -31,7 +31,7 @@ struct each {
 	const char *ifname;
 	enum cli_each (*cb)(const char *, enum plan_hook, void *);
 	void *ctx;
-	int found, failed;
+	int found, failed, refused;
 };
 
 static int each_cb(const char *ifname, enum plan_hook hook, void *ctx)
@@ -41,8 +41,16 @@ static int each_cb(const char *ifname, enum plan_hook hook, void *ctx)
 	if (e->ifname && strcmp(e->ifname, ifname))
 		return 0;
 	e->found++;
-	if (e->cb(ifname, hook, e->ctx) == CLI_FAILED)
+	switch (e->cb(ifname, hook, e->ctx)) {
+	case CLI_FAILED:
 		e->failed++;
+		break;
+	case CLI_REFUSED:
+		e->refused++;
+		break;
+	default:
+		break;
+	}
 	return 0;
 }
 
@@ -76,7 +84,7 @@ int cli__foreach(const char *verb, char **names, int nr, bool all,
 		return err;
 	if (e.failed)
 		return TG_ERR_INCONSISTENT;
-	return missing ? TG_ERR_USAGE : 0;
+	return missing || e.refused ? TG_ERR_USAGE : 0;
 }
 
 static void interfaces_json(jsonw_t *w, const struct run *r)
@@ -96,6 +104,8 @@ static void interfaces_json(jsonw_t *w, const struct run *r)
 		/* What serves there now: the new generation once flipped. */
 		jsonw_uint_field(w, "generation", rt->state == RT_LIVE || rt->state == RT_FLIPPED ?
 							  r->ro->id : rt->prev_gen);
+		/* What served there before this run: where a rollback goes. */
+		jsonw_uint_field(w, "previous_generation", rt->prev_gen);
 		jsonw_bool_field(w, "changed", rt->state != RT_DONE && rt->state != RT_PENDING &&
 						       rt->state != RT_LOST);
 		jsonw_end_object(w);
@@ -106,6 +116,7 @@ static void interfaces_json(jsonw_t *w, const struct run *r)
 void cli__run_json(jsonw_t *w, const struct run *r)
 {
 	char hex[2 * SHA256_LEN + 1];
+	uint8_t sha[SHA256_LEN];
 
 	if (!w || !r)
 		return;
@@ -115,8 +126,13 @@ void cli__run_json(jsonw_t *w, const struct run *r)
 		jsonw_string_field(w, "plan", r->plan->name);
 	else
 		jsonw_null_field(w, "plan");
-	sha256__hex(r->rec.plan_sha, hex);
-	jsonw_string_field(w, "plan_sha256", r->rec.gen ? hex : "");
+	/* Captured once a generation is handed out; before, the file as read. */
+	if (!r->rec.gen && r->plan_text)
+		sha256__digest(r->plan_text, r->plan_len, sha);
+	else
+		memcpy(sha, r->rec.plan_sha, SHA256_LEN);
+	sha256__hex(sha, hex);
+	jsonw_string_field(w, "plan_sha256", r->rec.gen || r->plan_text ? hex : "");
 	if (r->ro && r->ro->id)
 		jsonw_uint_field(w, "generation", r->ro->id);
 	else

@@ -21,14 +21,16 @@ int cli__kernel(const char *verb, bool lock);
 enum cli_each {
 	CLI_DONE = 0,
 	CLI_SKIPPED,		/* nothing to do there */
-	CLI_FAILED,		/* message printed */
+	CLI_REFUSED,		/* not done, nothing wrong: message printed */
+	CLI_FAILED,		/* an error: message printed */
 };
 
 /*
  * Call @cb for every attach point (all hooks) of the @nr interfaces in
  * @names, each once, or of every attach point when @all. Goes on past a
- * failing one. @return 0, TG_ERR_USAGE (no names; an interface without a
- * dispatcher), or TG_ERR_INCONSISTENT when some failed (partial).
+ * failing one. @return 0, TG_ERR_INCONSISTENT when some failed (partial),
+ * TG_ERR_USAGE when some were refused (or no names, or an interface
+ * without a dispatcher).
  */
 int cli__foreach(const char *verb, char **names, int nr, bool all,
 		 enum cli_each (*cb)(const char *ifname, enum plan_hook hook, void *ctx), void *ctx);

@@ -37,6 +37,11 @@ static void ui_mode(const struct apply_cfg *c)
 
 static int finish(struct run *r, int err)
 {
+	/* Rolled back or paused by a gate: the document's errors say why too. */
+	if (out__is_json() && err == TG_ERR_ROLLED_BACK && r && r->ro && r->ro->reason[0])
+		out__err("rollout of %s (generation %llu) %s: %s", r->ro->plan_name,
+			 (unsigned long long)r->ro->id, r->res.outcome ? r->res.outcome : "rolled_back",
+			 r->ro->reason);
 	cli__run_json(out__json(), r);
 	runner__free(r);
 	return err;

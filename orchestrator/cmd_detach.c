@@ -47,8 +47,7 @@ static enum cli_each detach_cb(const char *ifname, enum plan_hook hook, void *ct
 		pr_warn("detach %s\n", msg);
 		return CLI_FAILED;
 	}
-	if (!w)
-		printf("%s\n", msg);
+	out__info("%s", msg);
 	history__event("detach", msg);
 	return CLI_DONE;
 }

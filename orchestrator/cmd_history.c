@@ -65,21 +65,21 @@ static int run_history(void *cfg, char **pos, int nr)
 	int n = 0, err;
 
 	err = files__check_state_dir(false);
-	if (err == -ENOENT) {
-		printf("no rollouts yet\n");
-		return 0;
-	}
-	if (err)
+	if (err && err != -ENOENT)
 		return err;
 	if (out__json()) {
 		jsonw_name(out__json(), "entries");
 		jsonw_start_array(out__json());
 	}
-	err = history__read(print_cb, &n, c->limit);
+	/* No state directory yet: no rollouts yet (an empty list in JSON). */
+	if (!err)
+		err = history__read(print_cb, &n, c->limit);
+	else
+		err = 0;
 	if (out__json())
 		jsonw_end_array(out__json());
 	else if (!n && !err)
-		printf("no rollouts yet\n");
+		out__info("no rollouts yet");
 	return err;
 }
 

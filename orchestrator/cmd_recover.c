@@ -51,7 +51,7 @@ static void note(struct recover *rc, const char *ifname, enum plan_hook hook, co
 		jsonw_string_field(out__json(), "fix", what);
 		jsonw_end_object(out__json());
 	} else {
-		printf("%s\n", detail);
+		out__info("%s", detail);
 	}
 	history__event("recover", detail);
 	rc->fixed++;
@@ -114,8 +114,8 @@ static int settle_journal(struct recover *rc)
 		return err;
 	}
 	if (ro->status == RO_PAUSED) {
-		printf("rollout of %s (generation %" PRIu64 ") is paused: left as it is; 'tailgate promote' or 'tailgate abort' continue it\n",
-		       ro->plan_name, ro->id);
+		out__info("rollout of %s (generation %" PRIu64 ") is paused: left as it is; 'tailgate promote' or 'tailgate abort' continue it",
+			  ro->plan_name, ro->id);
 		rc->paused = ro;
 		return 0;
 	}
@@ -130,8 +130,8 @@ static int settle_journal(struct recover *rc)
 			g.outcome = GEN_ABORTED;
 			store__save_gen(&g);
 		}
-		printf("rollout of %s (generation %" PRIu64 "): interrupted, rolled back\n",
-		       ro->plan_name, ro->id);
+		out__info("rollout of %s (generation %" PRIu64 "): interrupted, rolled back",
+			  ro->plan_name, ro->id);
 	}
 	err = history__rollout(ro) ?: journal__remove();
 	free(ro);
@@ -158,15 +158,22 @@ static bool rejected(uint64_t gen)
 	       (g.outcome == GEN_ROLLED_BACK || g.outcome == GEN_ABORTED || g.outcome == GEN_RUNNING);
 }
 
-/* The bank that should serve: the recorded one, else a complete non-rejected one. */
+/*
+ * The bank that should serve. The kernel says what is live: a complete
+ * generation that did not fail its rollout stays (a manual rollback the
+ * records had no time to note included). Otherwise the one the records
+ * say served last, else any complete one that did not fail.
+ */
 static int wanted_bank(const struct ap *ap, const struct ap_record *rec)
 {
-	int b = ap__bank_of_gen(ap, rec->live_gen);
+	int b;
 
+	if (ap->live >= 0 && (ap->bank[ap->live].complete || !ap->bank[ap->live].gen) &&
+	    !rejected(ap->bank[ap->live].gen))
+		return ap->live;
+	b = ap__bank_of_gen(ap, rec->live_gen);
 	if (b >= 0 && ap->bank[b].complete)
 		return b;
-	if (ap->live >= 0 && !rejected(ap->bank[ap->live].gen))
-		return ap->live;
 	for (b = 0; b < (int)TG_NR_BANKS; b++)
 		if (ap->bank[b].complete && !rejected(ap->bank[b].gen))
 			return b;
@@ -253,8 +260,8 @@ static int run_recover(void *cfg, char **pos, int nr)
 		jsonw_int_field(out__json(), "fixed", rc.fixed);
 		jsonw_int_field(out__json(), "problems", rc.errors);
 	} else {
-		printf("recover: %d fix%s, %d problem%s left\n", rc.fixed, rc.fixed == 1 ? "" : "es",
-		       rc.errors, rc.errors == 1 ? "" : "s");
+		out__info("recover: %d fix%s, %d problem%s left", rc.fixed, rc.fixed == 1 ? "" : "es",
+			  rc.errors, rc.errors == 1 ? "" : "s");
 	}
 	return rc.errors ? TG_ERR_INCONSISTENT : 0;
 }

@@ -71,7 +71,7 @@ static void report(struct restore *rs, const struct ap_record *rec, const char *
 		jsonw_string_field(out__json(), "message", msg);
 		jsonw_end_object(out__json());
 	} else if (strcmp(state, "failed")) {
-		printf("%s\n", msg);
+		out__info("%s", msg);
 	}
 }
 
@@ -188,9 +188,8 @@ static int run_restore(void *cfg, char **pos, int nr)
 	err = store__foreach_ap(restore_cb, &rs);
 	if (out__json())
 		jsonw_end_array(out__json());
-	if (!out__json())
-		printf("restore: %d restored, %d unchanged or skipped, %d failed\n", rs.done, rs.skipped,
-		       rs.failed);
+	out__info("restore: %d restored, %d unchanged or skipped, %d failed", rs.done, rs.skipped,
+		  rs.failed);
 	return err ?: rs.failed ? TG_ERR_INCONSISTENT : 0;
 }
 
@@ -229,8 +228,8 @@ static int run_save(void *cfg, char **pos, int nr)
 		jsonw_int_field(out__json(), "attach_points", s.aps);
 		jsonw_int_field(out__json(), "maps", s.maps);
 	} else {
-		printf("save: %d kept map%s of %d attach point%s\n", s.maps, s.maps == 1 ? "" : "s",
-		       s.aps, s.aps == 1 ? "" : "s");
+		out__info("save: %d kept map%s of %d attach point%s", s.maps, s.maps == 1 ? "" : "s",
+			  s.aps, s.aps == 1 ? "" : "s");
 	}
 	return s.failed ? TG_ERR_INCONSISTENT : 0;
 }

@@ -3,7 +3,9 @@
  * tailgate rollback IFACE... | --all: make the other bank live again on
  * every hook of the named interfaces, one write of slot 0 each. Refused
  * while a rollout owns the banks (abort it instead), and onto a
- * generation whose rollout failed unless --force. Goes on past a failing
+ * generation whose rollout failed unless --force. --hook limits it to the
+ * attach points of one hook (a fleet engine undoing one plan's rollout
+ * leaves the interface's other hooks alone). Goes on past a failing
  * attach point and says what was and was not done (exit 4 when partial).
  */
 #include <errno.h>
@@ -24,6 +26,9 @@
 struct rollback_cfg {
 	bool all;
 	bool force;
+	const char *hook_name;	/* --hook: only attach points of this hook */
+	enum plan_hook hook;
+	int matched;		/* attach points of that hook that were named */
 };
 
 static void result(const char *ifname, enum plan_hook hook, const char *state, uint64_t gen,
@@ -33,7 +38,7 @@ static void result(const char *ifname, enum plan_hook hook, const char *state, u
 
 	if (!w) {
 		if (msg)
-			printf("%s\n", msg);
+			out__info("%s", msg);
 		return;
 	}
 	jsonw_start_object(w);
@@ -47,7 +52,7 @@ static void result(const char *ifname, enum plan_hook hook, const char *state, u
 
 static enum cli_each rollback_cb(const char *ifname, enum plan_hook hook, void *ctx)
 {
-	const struct rollback_cfg *c = ctx;
+	struct rollback_cfg *c = ctx;
 	const char *hk = plan__hook_name(hook);
 	struct gen_record g = {};
 	struct ap_record rec;
@@ -55,25 +60,29 @@ static enum cli_each rollback_cb(const char *ifname, enum plan_hook hook, void *
 	struct ap ap;
 	int to, err;
 
+	if (c->hook_name && hook != c->hook)
+		return CLI_SKIPPED;
+	c->matched++;
 	err = ap__open(&ap, ifname, hook);
-	if (err || ap.live < 0) {
+	if (err || ap.live == AP_BANK_FOREIGN) {
 		snprintf(msg, sizeof(msg), "%s/%s: %s", ifname, hk,
-			 err ? ap__strerror(err) : ap.live == AP_BANK_NONE ?
-			 "no generation is live, nothing to roll back" :
-			 "slot 0 heads neither bank; run 'tailgate recover'");
+			 err ? ap__strerror(err) : "slot 0 heads neither bank; run 'tailgate recover'");
 		pr_warn("rollback %s\n", msg);
 		result(ifname, hook, "failed", 0, msg);
 		ap__close(&ap);
 		return CLI_FAILED;
 	}
-	to = !ap.live;
-	if (!ap.bank[to].nr || (ap.bank[to].gen && !ap.bank[to].complete)) {
-		snprintf(msg, sizeof(msg), "%s/%s: no complete previous generation is loaded in bank %c",
-			 ifname, hk, 'A' + to);
-		pr_warn("rollback %s\n", msg);
-		result(ifname, hook, "failed", 0, msg);
+	to = ap.live == AP_BANK_NONE ? -1 : !ap.live;
+	if (to < 0 || !ap.bank[to].nr || (ap.bank[to].gen && !ap.bank[to].complete)) {
+		/* Nothing to go back to is no error; with --all it is no news. */
+		snprintf(msg, sizeof(msg), "%s/%s: %s", ifname, hk, to < 0 ?
+			 "no generation is live, nothing to roll back" :
+			 "no complete previous generation is loaded, nothing to roll back to");
+		if (!c->all)
+			pr_warn("rollback %s\n", msg);
+		result(ifname, hook, c->all ? "skipped" : "refused", to < 0 ? 0 : ap.bank[ap.live].gen, msg);
 		ap__close(&ap);
-		return CLI_FAILED;
+		return c->all ? CLI_SKIPPED : CLI_REFUSED;
 	}
 	store__load_gen(ap.bank[to].gen, &g);
 	if ((g.outcome == GEN_ROLLED_BACK || g.outcome == GEN_ABORTED) && ap.bank[to].gen && !c->force) {
@@ -82,7 +91,7 @@ static enum cli_each rollback_cb(const char *ifname, enum plan_hook hook, void *
 		pr_warn("rollback %s\n", msg);
 		result(ifname, hook, "refused", ap.bank[ap.live].gen, msg);
 		ap__close(&ap);
-		return CLI_FAILED;
+		return CLI_REFUSED;
 	}
 	err = ap__serve(&ap, to, ap.bank[to].gen && g.gen ? g.fail_closed : ap.disp.fail_closed);
 	fault__point("after-rollback-flip");
@@ -137,20 +146,33 @@ static int run_rollback(void *cfg, char **pos, int nr)
 	struct rollback_cfg *c = cfg;
 	int err;
 
-	err = cli__kernel("rollback", true) ?: check_no_rollout();
-	if (err)
-		return err;
+	/* On every path, so a script finds the array (empty when refused). */
 	if (out__json()) {
 		jsonw_name(out__json(), "attach_points");
 		jsonw_start_array(out__json());
 	}
-	return cli__foreach("rollback", pos, nr, c->all, rollback_cb, c);
+	if (c->hook_name && plan__hook_from_name(c->hook_name, &c->hook)) {
+		pr_warn("rollback: unknown hook '%s' (xdp, tc-ingress or tc-egress)\n", c->hook_name);
+		return TG_ERR_USAGE;
+	}
+	err = cli__kernel("rollback", true) ?: check_no_rollout();
+	if (err)
+		return err;
+	err = cli__foreach("rollback", pos, nr, c->all, rollback_cb, c);
+	if (!err && c->hook_name && !c->matched) {
+		pr_warn("rollback: no tailgate dispatcher on hook %s of %s (see 'tailgate status')\n",
+			c->hook_name, c->all ? "any interface" : "the named interfaces");
+		return TG_ERR_USAGE;
+	}
+	return err;
 }
 
 static const struct opt rollback_opts[] = {
 	OPTION_FLAG("all", 'a', struct rollback_cfg, all, "every attach point"),
 	OPTION_FLAG("force", 'f', struct rollback_cfg, force,
 		    "flip even onto a generation whose rollout failed"),
+	OPTION_STRING("hook", 0, struct rollback_cfg, hook_name, "HOOK",
+		      "only the attach points of HOOK (xdp, tc-ingress, tc-egress)"),
 	OPTION_END,
 };
 

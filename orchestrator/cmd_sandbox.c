@@ -238,7 +238,7 @@ static int do_down(void)
 	}
 	if (!pins__path(dir, sizeof(dir), "%s/%s", pins__state_dir(), SANDBOX_DIR))
 		pins__rm_rf(dir);
-	printf("sandbox down; dispatchers and pins stay until 'tailgate detach'\n");
+	out__info("sandbox down; dispatchers and pins stay until 'tailgate detach'");
 	return 0;
 }
 
@@ -260,8 +260,10 @@ static int do_up(const struct sandbox_opts *o)
 	n = snprintf(buf, sizeof(buf), "%d\n", (int)o->count);
 	if (pins__path(path, sizeof(path), "%s/count", dir) || files__write(path, buf, n))
 		return -EIO;
-	printf("sandbox up: tg0..tg%d, each with %d pps of ping for %d s from namespace tgsb<i> (198.18.<i>.2 -> 198.18.<i>.1)\n",
-	       (int)o->count - 1, (int)o->rate, (int)o->lifetime);
+	out__info("sandbox up: tg0..tg%d, each with %d pps of ping for %d s from namespace tgsb<i> (198.18.<i>.2 -> 198.18.<i>.1)",
+		  (int)o->count - 1, (int)o->rate, (int)o->lifetime);
+	if (out__json())
+		jsonw_uint_field(out__json(), "count", o->count);
 	return 0;
 }
 
@@ -291,7 +293,7 @@ static int do_show(void)
 	if (w)
 		jsonw_end_array(w);
 	else if (!n)
-		printf("no sandbox; 'tailgate sandbox up' makes one\n");
+		out__info("no sandbox; 'tailgate sandbox up' makes one");
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "counters.h"
+#include "log.h"
 #include "metrics.h"
 #include "out.h"
 #include "signals.h"
@@ -97,14 +98,31 @@ static int run_stats(void *cfg, char **pos, int nr)
 
 	if (!set)
 		return -ENOMEM;
+	/* One document on stdout: the metrics go to a file, or JSON is off. */
+	if (c->output && !c->prometheus) {
+		pr_warn("stats: --output writes the Prometheus text format: add --prometheus\n");
+		free(set);
+		return TG_ERR_USAGE;
+	}
+	if (c->prometheus && !c->output && w) {
+		pr_warn("stats: --prometheus and --json both want stdout: drop one, or give --output FILE for the metrics\n");
+		free(set);
+		return TG_ERR_USAGE;
+	}
 	err = cli__kernel("stats", false) ?: ap__foreach(collect_cb, &col);
 	if (!err && rates) {
 		signals__install();
 		signals__sleep(c->interval_ms);
 		metrics__rates(set, c->interval_ms);
 	}
-	if (!err && c->prometheus)
+	if (!err && c->prometheus) {
 		err = metrics__write(set, c->output);
+		if (err && c->output)
+			pr_warn("stats: cannot write %s: %s (does its directory exist, and is it writable?)\n",
+				c->output, strerror(-err));
+		else if (!err && w)
+			jsonw_string_field(w, "output", c->output);
+	}
 	else if (!err && w) {
 		jsonw_name(w, "attach_points");
 		jsonw_start_array(w);

@@ -227,7 +227,7 @@ static int status_cb(const char *ifname, enum plan_hook hook, void *ctx)
 	read_view(v);
 	if (out__json())
 		print_json(out__json(), v, cache);
-	else
+	else if (!tg_global.quiet)	/* -q: a probe wants the exit code only */
 		print_text(v, cache);
 	st->n++;
 	st->not_ok += strcmp(v->health, "ok") != 0;
@@ -285,7 +285,7 @@ static int run_status(void *cfg, char **pos, int nr)
 	err = ap__foreach(status_cb, &st);
 	if (w)
 		jsonw_end_array(w);
-	else if (!st.n)
+	else if (!st.n && !tg_global.quiet)
 		printf("no tailgate dispatchers under %s\n", pins__root());
 	if (!err && nr)
 		err = plan_live(pos[0], &live);

@@ -162,6 +162,27 @@ static bool goes_on(const struct compose_stage *s, enum tg_verdict v)
 	return s->shadow || (s->continue_on & TG_VERDICT_BIT(v));
 }
 
+/*
+ * Verdict classes the hook's return codes can have: tc has no aborted and
+ * no tx. Code for the others would be unreachable, and the verifier
+ * refuses a program with unreachable instructions.
+ */
+static bool produces(const struct compose_opts *o, enum tg_verdict v)
+{
+	return o->xdp || (v != TG_ABORTED && v != TG_TX);
+}
+
+/* Can the stage hand a packet on at all? Else the hand-over is dead code. */
+static bool hands_on(const struct compose_opts *o, const struct compose_stage *s)
+{
+	enum tg_verdict v;
+
+	for (v = TG_PASS; v < TG_NR_VERDICTS; v++)
+		if (produces(o, v) && goes_on(s, v))
+			return true;
+	return false;
+}
+
 /* Leave the chain with the stage's own return code. */
 static void exit_verdict(struct insn_buf *b)
 {
@@ -193,8 +214,7 @@ static void verdict_tails(struct insn_buf *b, const struct compose_opts *o,
 	enum tg_verdict v;
 
 	for (v = TG_PASS; v < TG_NR_VERDICTS; v++) {
-		/* tc has no tx or aborted code: the verifier refuses dead code. */
-		if (!o->xdp && (v == TG_TX || v == TG_ABORTED))
+		if (!produces(o, v))
 			continue;
 		insn__place(b, label[v]);
 		if (counted)
@@ -287,7 +307,7 @@ int compose__chained(const struct compose_opts *o, const struct compose_stage *s
 	cont_bare = insn__new_label(&b);
 	insn__emit(&b, I_MOV64_REG(R_CTX, BPF_REG_1));
 	run_stage(&b, o, s, entry, last ? -1 : cont, last ? -1 : cont_bare);
-	if (!last) {
+	if (!last && hands_on(o, s)) {
 		/* The hand-over: count it, tail-call with a constant key. */
 		insn__place(&b, cont);
 		count(&b, STAT_OFF(continued), 1);
@@ -331,6 +351,10 @@ int compose__fused(const struct compose_opts *o, const struct compose_stage *s, 
 		next[i] = insn__new_label(&b);
 		next_bare[i] = insn__new_label(&b);
 	}
+	/* Stages after one that never hands on can never run: leave them out. */
+	for (i = 0; i < n - 1; i++)
+		if (!hands_on(o, &s[i]))
+			n = i + 1;
 	insn__emit(&b, I_MOV64_REG(R_CTX, BPF_REG_1));
 	for (i = 0; i < n; i++) {
 		bool last = i == n - 1;

@@ -7,6 +7,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "bpfutil.h"
 #include "disp.h"
 #include "dispatcher.skel.h"
 #include "split.skel.h"
@@ -100,49 +101,56 @@ static int load_split(enum plan_hook hook, const struct disp_state *want,
 int disp__load(enum plan_hook hook, const struct disp_state *want, const struct disp_maps *reuse_fds,
 	       int *prog_fd, struct disp_maps *made)
 {
-	if (want->kind == DISP_SPLIT && (want->new_slot != TG_BANK_BASE(0) &&
-					 want->new_slot != TG_BANK_BASE(1)))
+	if (want->kind == DISP_SPLIT && want->new_slot != TG_BANK_BASE(0) &&
+	    want->new_slot != TG_BANK_BASE(1) && want->new_slot != TG_SLOT_NONE)
 		return -EINVAL;
 	return want->kind == DISP_SPLIT ? load_split(hook, want, reuse_fds, prog_fd, made) :
 					  load_plain(hook, want, reuse_fds, prog_fd, made);
 }
 
+int disp__load_mem(struct ap *ap, const struct disp_state *want, int *prog_fd)
+{
+	struct disp_maps r = { ap->slots_fd, ap->stats_fd, ap->info_fd, -1 }, made;
+	bool split = want->kind == DISP_SPLIT;
+	int err = disp__load(ap->hook, want, &r, prog_fd, split ? &made : NULL);
+
+	if (err)
+		return err;
+	if (split) {
+		close(made.slots_fd);
+		close(made.stats_fd);
+		close(made.info_fd);
+		if (ap->split_fd >= 0)
+			close(ap->split_fd);
+		ap->split_fd = made.split_fd;
+	}
+	ap->disp = *want;
+	return 0;
+}
+
 /* A __u32 at @off in the program's frozen .rodata. */
 static int rodata_u32(const struct bpf_prog_info *pi, size_t off, __u32 *val)
 {
-	__u32 ids[16], n = pi->nr_map_ids < 16 ? pi->nr_map_ids : 16, i, k = 0;
-	struct bpf_prog_info again = {};
-	__u32 len = sizeof(again);
-	int pfd, fd, err = -ENOENT;
+	struct bpf_map_info mi = {};
+	__u32 ml = sizeof(mi), k = 0;
 	char value[64];
+	int pfd, fd, err;
 
 	pfd = bpf_prog_get_fd_by_id(pi->id);
 	if (pfd < 0)
 		return -errno;
-	again.nr_map_ids = n;
-	again.map_ids = (__u64)(unsigned long)ids;
-	if (bpf_obj_get_info_by_fd(pfd, &again, &len)) {
-		err = -errno;
-		close(pfd);
-		return err;
-	}
+	fd = bpfutil__prog_map(pfd, ".rodata", 0);
 	close(pfd);
-	for (i = 0; i < n && err; i++) {
-		struct bpf_map_info mi = {};
-		__u32 ml = sizeof(mi);
-		size_t nl;
-
-		fd = bpf_map_get_fd_by_id(ids[i]);
-		if (fd < 0)
-			continue;
-		if (!bpf_obj_get_info_by_fd(fd, &mi, &ml) && (nl = strlen(mi.name)) >= 7 &&
-		    !strcmp(mi.name + nl - 7, ".rodata") && mi.value_size <= sizeof(value) &&
-		    off + sizeof(*val) <= mi.value_size && !bpf_map_lookup_elem(fd, &k, value)) {
-			memcpy(val, value + off, sizeof(*val));
-			err = 0;
-		}
-		close(fd);
-	}
+	if (fd < 0)
+		return fd;
+	err = bpf_obj_get_info_by_fd(fd, &mi, &ml) ? -errno : 0;
+	if (!err && (mi.value_size > sizeof(value) || off + sizeof(*val) > mi.value_size))
+		err = -ENOENT;
+	if (!err && bpf_map_lookup_elem(fd, &k, value))
+		err = -errno;
+	if (!err)
+		memcpy(val, value + off, sizeof(*val));
+	close(fd);
 	return err;
 }
 

@@ -15,11 +15,14 @@
 #include "ap.h"
 
 /*
- * Load the dispatcher @want describes for @hook, bound to @slots_fd,
- * @stats_fd and @info_fd (-1: a new info map is made). For DISP_SPLIT,
- * @split_fd is reused or, when -1, made and returned in *@split_out.
- * Returns the program fd in *@prog_fd; *@maps (optional) gets the fds of
- * the maps made, for a first attach: slots, stats, info.
+ * Load the dispatcher @want describes for @hook, bound to the maps in
+ * @reuse (an fd of -1: a new map is made): slots, stats, info and, for
+ * DISP_SPLIT, split. DISP_SPLIT's @want->new_slot is a bank's head
+ * (TG_BANK_BASE()) or TG_SLOT_NONE (the program's own default: every
+ * packet to slot 0; only the BPF tables want that one).
+ * Returns the program fd in *@prog_fd; *@made (optional) gets the caller's
+ * own fds of the maps the program uses (split only for DISP_SPLIT), for a
+ * first attach or a new split map.
  * @return 0 or negative errno.
  */
 struct disp_maps {
@@ -31,6 +34,15 @@ struct disp_maps {
 
 int disp__load(enum plan_hook hook, const struct disp_state *want, const struct disp_maps *reuse,
 	       int *prog_fd, struct disp_maps *made);
+
+/*
+ * disp__load() onto the maps of an attach point in memory
+ * (ap__prepare_mem()), attached nowhere: runs enter through *@prog_fd
+ * (the caller's) with BPF_PROG_TEST_RUN, as in the BPF tables and the
+ * benchmarks. DISP_SPLIT gives @ap a new split map (weight 0 until
+ * ap__set_weight()). @return 0 or negative errno.
+ */
+int disp__load_mem(struct ap *ap, const struct disp_state *want, int *prog_fd);
 
 /* What program @prog_id is: kind, fail-closed, split target. */
 int disp__inspect(__u32 prog_id, struct disp_state *st);

@@ -46,11 +46,16 @@ static int check_stage(const struct gen_ctx *c, int i)
 			COMPOSE_MAIN_STACK + f->stack - GEN_MAX_STACK);
 		return -E2BIG;
 	}
-	if (f->tail_calls && COMPOSE_MAIN_STACK + f->tail_call_depth >= GEN_TAIL_CALL_STACK) {
-		pr_warn("stage '%s' on %s/%s: program '%s' makes its own tail calls; wrapped, they come from a subprogram, where the kernel allows them only below %u bytes of stack in the frames above: wrapper %u + stage %u = %u; shrink the stack above its tail calls\n",
-			ps->name, c->ap->ifname, hk(c), c->sl[i].program, GEN_TAIL_CALL_STACK,
-			COMPOSE_MAIN_STACK, f->tail_call_depth, COMPOSE_MAIN_STACK + f->tail_call_depth);
-		return -E2BIG;
+	/*
+	 * Why not only the 256-byte rule for tail calls from subprograms: the
+	 * kernel refuses any tail call in a subprogram of a program loaded
+	 * without BTF function info (check_abnormal_return: "tail_call is not
+	 * allowed in subprogs without BTF"), and composed programs carry none.
+	 */
+	if (f->tail_calls) {
+		pr_warn("stage '%s' on %s/%s: program '%s' makes its own tail calls; wrapped, they come from a subprogram of tailgate's main, which the kernel allows only in programs that carry BTF function info, and tailgate's wrapped programs carry none: this stage cannot run under tailgate yet\n",
+			ps->name, c->ap->ifname, hk(c), c->sl[i].program);
+		return -EOPNOTSUPP;
 	}
 	return 0;
 }
@@ -91,7 +96,7 @@ static const char *license_of(const struct gen_ctx *c, int first, int n)
 
 	/* One program: GPL only if every stage in it allows it. */
 	for (i = first; i < first + n; i++)
-		if (!stage__gpl_compatible(c->spec->src[i].license))
+		if (!object__gpl_compatible(c->spec->src[i].license))
 			return c->spec->src[i].license;
 	return "GPL";
 }

@@ -85,9 +85,10 @@ static bool verdict_shift(const struct health_sample *s, const struct health_sam
 		return false;
 	*delta = -1;
 	for (v = 0; v < TG_NR_VERDICTS; v++) {
-		d = fabs((double)s->out[v] / ns - (double)b->out[v] / nb);
-		if (d > *delta) {
-			*delta = d;
+		d = (double)s->out[v] / ns - (double)b->out[v] / nb;
+		/* The largest shift; of equal ones, name the verdict that grew. */
+		if (fabs(d) > *delta + 1e-12 || (fabs(d) > *delta - 1e-12 && d > 0)) {
+			*delta = fabs(d);
 			*which = v;
 			*mine = (double)s->out[v] / ns;
 			*theirs = (double)b->out[v] / nb;
@@ -140,8 +141,6 @@ void health__judge_input(const struct plan_gates *g, const struct health_input *
 	if (s->tail_miss > g->max_tail_misses)
 		return decide(r, HEALTH_FAIL, "max_tail_misses", s->tail_miss,
 			      g->max_tail_misses, ">");
-	if (rate_gate(g, in, r))
-		return;
 	if (s->packets < g->min_packets || !s->packets)
 		return decide(r, HEALTH_INCONCLUSIVE, "min_packets", s->packets,
 			      g->min_packets, "<");
@@ -162,6 +161,9 @@ void health__judge_input(const struct plan_gates *g, const struct health_input *
 			 delta, g->max_verdict_delta, plan__verdict_name(which), mine, theirs);
 		return;
 	}
+	/* Last: a verdict gate names the cause when there is one. */
+	if (rate_gate(g, in, r))
+		return;
 	r->verdict = HEALTH_OK;
 	snprintf(r->reason, sizeof(r->reason), "drop ratio %.6g%s", r->drop_ratio,
 		 r->base_drop_ratio >= 0 ? " (baseline compared)" : " (no baseline)");

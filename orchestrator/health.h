@@ -61,10 +61,12 @@ void health__sub(struct health_sample *out, const struct health_sample *a,
 
 /*
  * Judge @in against @g, gates in this order: max_aborted, max_tail_misses
- * (even below min_packets), min_rate_ratio (a collapse against the
- * interface's own rate before its flip; inconclusive when the baseline
- * fell as much), min_packets, max_drop_ratio, max_drop_ratio_delta,
- * max_verdict_delta (every final verdict's share against the baseline's).
+ * (even below min_packets), min_packets, max_drop_ratio,
+ * max_drop_ratio_delta, max_verdict_delta (every final verdict's share
+ * against the baseline's), and last min_rate_ratio (a collapse of the
+ * latest interval's rate against the interface's own rate before its
+ * flip; inconclusive when the baseline fell as much), so a verdict gate
+ * names the cause when there is one.
  * A baseline below min_packets is not compared against.
  */
 void health__judge_input(const struct plan_gates *g, const struct health_input *in,

@@ -127,7 +127,7 @@ static void end_value(jsonw_t *w)
  * Length of the valid UTF-8 sequence at @p (RFC 3629: no overlong forms,
  * no surrogates, nothing above U+10FFFF), 0 if there is none.
  */
-static size_t utf8_seq(const unsigned char *p, size_t n)
+size_t jsonw_utf8_seq(const unsigned char *p, size_t n)
 {
 	unsigned char lo = 0x80, hi = 0xbf;
 	size_t len, i;
@@ -194,7 +194,7 @@ static void write_str(FILE *f, const char *s, size_t n)
 			write_ascii(f, p[i++]);
 			continue;
 		}
-		k = utf8_seq(p + i, n - i);
+		k = jsonw_utf8_seq(p + i, n - i);
 		if (k) {
 			fwrite(p + i, 1, k, f);
 			i += k;

@@ -95,4 +95,11 @@ void jsonw_uint_field(jsonw_t *w, const char *name, uint64_t v);
 void jsonw_int_field(jsonw_t *w, const char *name, int64_t v);
 void jsonw_float_field(jsonw_t *w, const char *name, double v);
 
+/*
+ * Length of the valid UTF-8 sequence at @p (at most @n bytes; @p[0] >=
+ * 0x80), 0 if there is none. A byte that is not UTF-8 is written as the
+ * code point of its value (0xff: U+00FF); metrics.c does the same.
+ */
+size_t jsonw_utf8_seq(const unsigned char *p, size_t n);
+
 #endif /* __TG_JSON_WRITER_H */

@@ -94,7 +94,8 @@ static int run_verb(const struct tg_verb *v, int argc, char **argv)
 		free(cfg);
 		return usage_error(v->def.name);
 	}
-	log__init(tg_global.verbose);
+	/* -q: errors and warnings only; -v still adds detail after it. */
+	log__init(tg_global.quiet ? tg_global.verbose - 1 : tg_global.verbose);
 	umask(077);
 	out__init(v->def.name, tg_global.json, tg_global.quiet);
 	err = tg__exit_code(v->run(cfg, pos, nr));

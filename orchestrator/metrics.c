@@ -12,6 +12,7 @@
 #include "counters.h"
 #include "history.h"
 #include "journal.h"
+#include "json_writer.h"
 #include "jsonr.h"
 #include "metrics.h"
 #include "pins.h"
@@ -124,17 +125,33 @@ void metrics__free(struct stats_set *set)
 
 /* Prometheus */
 
-/* A label value: backslash, double quote and newline escaped. */
+/*
+ * A label value: backslash, double quote and newline escaped, and valid
+ * UTF-8 whatever bytes an interface name holds (the format requires it):
+ * a byte that is not UTF-8 becomes the code point of its value, as in
+ * the JSON output, so both name an interface the same way.
+ */
 static void label(FILE *f, const char *name, const char *v, bool first)
 {
+	const unsigned char *p = (const unsigned char *)v;
+	size_t n = strlen(v), i = 0, k;
+
 	fprintf(f, "%s%s=\"", first ? "" : ",", name);
-	for (; *v; v++) {
-		if (*v == '\\' || *v == '"')
-			fprintf(f, "\\%c", *v);
-		else if (*v == '\n')
+	while (i < n) {
+		if (p[i] == '\\' || p[i] == '"') {
+			fprintf(f, "\\%c", p[i++]);
+		} else if (p[i] == '\n') {
 			fputs("\\n", f);
-		else
-			fputc(*v, f);
+			i++;
+		} else if (p[i] < 0x80) {
+			fputc(p[i++], f);
+		} else if ((k = jsonw_utf8_seq(p + i, n - i))) {
+			fwrite(p + i, 1, k, f);
+			i += k;
+		} else {
+			fputc(0xc0 | p[i] >> 6, f);
+			fputc(0x80 | (p[i++] & 0x3f), f);
+		}
 	}
 	fputc('"', f);
 }

@@ -224,6 +224,14 @@ int out__finish(int exit_code)
 {
 	if (!o.active)
 		return exit_code;
+	/*
+	 * Verbs report what failed with pr_warn(); on a failure those are the
+	 * errors, so a script finds why in "errors" whatever the verb used.
+	 */
+	if (exit_code && !o.errors.n && !o.errors.dropped && o.warnings.n) {
+		o.errors = o.warnings;
+		memset(&o.warnings, 0, sizeof(o.warnings));
+	}
 	if (o.w) {
 		/* An error path may have left the verb's containers open. */
 		jsonw_unwind(o.w, 1);

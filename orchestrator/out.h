@@ -82,7 +82,9 @@ bool out__capturing(void);
 
 /*
  * End the run: in JSON mode close whatever the verb left open, write
- * exit_code, result, errors and warnings, close the root, flush. Without
+ * exit_code, result, errors and warnings, close the root, flush. With a
+ * non-zero @exit_code and no error recorded, the warnings are the errors
+ * (verbs report failures with pr_warn()): "errors" says why. Without
  * a run it only returns @exit_code.
  * @return @exit_code, so a verb can end with "return out__finish(err);".
  */

@@ -19,6 +19,7 @@
 #include "steps.h"
 #include "targets.h"
 #include "ui.h"
+#include "xdpfeat.h"
 
 #ifndef CAP_BPF
 #define CAP_BPF 39
@@ -88,7 +89,7 @@ int prepare__objects(struct run *r)
 	int i, err;
 
 	for (i = 0; i < r->plan->nr_stages; i++) {
-		err = stage__read(&r->plan->stages[i], &r->src[i]);
+		err = object__read(&r->plan->stages[i], &r->src[i]);
 		if (err)
 			return TG_ERR_PREFLIGHT;
 	}
@@ -119,7 +120,7 @@ int prepare__captured(struct run *r)
 	r->own_plan = true;
 	for (i = 0; i < r->plan->nr_stages && i < r->rec.nr_stages; i++) {
 		elf = store__get(r->rec.obj_sha[i], STORE_MAX_OBJECT, &len);
-		if (!elf || stage__adopt(&r->plan->stages[i], elf, len, &r->src[i])) {
+		if (!elf || object__adopt(&r->plan->stages[i], elf, len, &r->src[i])) {
 			if (!elf)
 				free(elf);
 			pr_warn("stage '%s': its captured object is missing or damaged in %s/store; run 'tailgate abort' or 'tailgate recover'\n",
@@ -200,7 +201,7 @@ static int check_link_type(const struct run *r, const struct target *t)
 /* One XDP program per interface: someone else's would fail our attach. */
 static int check_xdp(const struct run *r, const struct target *t)
 {
-	bool skb = r->plan->xdp_mode == PLAN_XDP_SKB;
+	bool skb = r->plan->xdp_mode == PLAN_XDP_SKB, native;
 	__u32 id = 0;
 
 	if (r->plan->hook != PLAN_HOOK_XDP)
@@ -213,11 +214,18 @@ static int check_xdp(const struct run *r, const struct target *t)
 			t->ap.ifname, t->ap.skb_mode ? "skb" : "native");
 		return -EINVAL;
 	}
-	if (bpf_xdp_query_id(t->ap.ifindex, 0, &id) || !id)
-		return 0;
-	pr_warn("%s/xdp: the interface already runs XDP program id %u that tailgate does not manage; detach it first (ip link set dev %s xdp off) or leave the interface out of the plan\n",
-		t->ap.ifname, id, t->ap.ifname);
-	return -EBUSY;
+	if (!bpf_xdp_query_id(t->ap.ifindex, 0, &id) && id) {
+		pr_warn("%s/xdp: the interface already runs XDP program id %u that tailgate does not manage; detach it first (ip link set dev %s xdp off) or leave the interface out of the plan\n",
+			t->ap.ifname, id, t->ap.ifname);
+		return -EBUSY;
+	}
+	/* Said before anything is loaded; kernels that cannot say fail at attach. */
+	if (!skb && !xdpfeat__native(t->ap.ifindex, &native) && !native) {
+		pr_warn("%s/xdp: the driver has no native XDP: set xdp_mode: skb in the plan (generic XDP, slower) or leave the interface out\n",
+			t->ap.ifname);
+		return -EOPNOTSUPP;
+	}
+	return 0;
 }
 
 /* The generation a bank holds, also for attach points made by 0.1. */

@@ -73,7 +73,7 @@ void runner__free(struct run *r)
 		ap__close(&r->t[i].ap);
 	}
 	for (i = 0; i < TG_MAX_STAGES; i++)
-		stage__free_src(&r->src[i]);
+		object__free(&r->src[i]);
 	if (r->own_plan)
 		plan__free(r->plan);
 	free(r->plan_text);
@@ -442,6 +442,11 @@ int runner__apply(const char *path, bool force, struct run **out)
 	err = start(r, path, force, false);
 	if (err || r->res.outcome)
 		return err;
+	if (signals__pending()) {
+		pr_warn("apply: interrupted by a signal before anything changed\n");
+		r->res.outcome = "aborted";
+		return TG_ERR_ROLLED_BACK;
+	}
 	err = install(r);
 	if (err)
 		return err;

@@ -26,132 +26,6 @@
 #define BPF_F_XDP_HAS_FRAGS (1U << 5)
 #endif
 
-/* Reading objects */
-
-static int check_elf(const struct plan_stage *ps, const void *elf, size_t len)
-{
-	const Elf64_Ehdr *eh = elf;
-
-	if (len < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
-	    eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_type != ET_REL || eh->e_machine != EM_BPF) {
-		pr_warn("stage '%s': %s is not an ELF BPF object (build it with 'clang -target bpf')\n",
-			ps->name, ps->object);
-		return -ENOEXEC;
-	}
-	return 0;
-}
-
-/* The "license" section, which the kernel checks GPL-only helpers against. */
-static void read_license(const void *elf, size_t len, char *out, size_t out_len)
-{
-	const Elf64_Ehdr *eh = elf;
-	const Elf64_Shdr *sh, *strs;
-	const char *names;
-	int i;
-
-	snprintf(out, out_len, "%s", "");
-	if (eh->e_shoff >= len || eh->e_shentsize != sizeof(*sh) ||
-	    eh->e_shoff + (size_t)eh->e_shnum * sizeof(*sh) > len || eh->e_shstrndx >= eh->e_shnum)
-		return;
-	sh = (const Elf64_Shdr *)((const char *)elf + eh->e_shoff);
-	strs = &sh[eh->e_shstrndx];
-	if (strs->sh_offset >= len || strs->sh_size > len - strs->sh_offset)
-		return;
-	names = (const char *)elf + strs->sh_offset;
-	for (i = 0; i < eh->e_shnum; i++) {
-		if (sh[i].sh_name >= strs->sh_size ||
-		    strncmp(names + sh[i].sh_name, "license", strs->sh_size - sh[i].sh_name))
-			continue;
-		if (sh[i].sh_offset >= len || sh[i].sh_size > len - sh[i].sh_offset)
-			return;
-		snprintf(out, out_len, "%.*s", (int)strnlen((const char *)elf + sh[i].sh_offset,
-							    sh[i].sh_size),
-			 (const char *)elf + sh[i].sh_offset);
-		return;
-	}
-}
-
-bool stage__gpl_compatible(const char *l)
-{
-	/* The kernel's license_is_gpl_compatible(). */
-	return !strcmp(l, "GPL") || !strcmp(l, "GPL v2") || !strcmp(l, "GPL and additional rights") ||
-	       !strcmp(l, "Dual BSD/GPL") || !strcmp(l, "Dual MIT/GPL") || !strcmp(l, "Dual MPL/GPL");
-}
-
-int stage__adopt(const struct plan_stage *ps, void *elf, size_t len, struct stage_src *src)
-{
-	int err;
-
-	memset(src, 0, sizeof(*src));
-	snprintf(src->path, sizeof(src->path), "%s", ps->object);
-	src->elf = elf;
-	src->len = len;
-	err = check_elf(ps, elf, len);
-	if (err)
-		return err;
-	sha256__digest(elf, len, src->sha);
-	if (ps->has_sha256 && memcmp(src->sha, ps->sha256, SHA256_LEN)) {
-		char want[2 * SHA256_LEN + 1], got[2 * SHA256_LEN + 1];
-
-		sha256__hex(ps->sha256, want);
-		sha256__hex(src->sha, got);
-		pr_warn("stage '%s': %s has sha256 %s, the plan expects %s; rebuild the object or fix the plan\n",
-			ps->name, ps->object, got, want);
-		return -EBADMSG;
-	}
-	read_license(elf, len, src->license, sizeof(src->license));
-	return 0;
-}
-
-int stage__read(const struct plan_stage *ps, struct stage_src *src)
-{
-	struct stat st;
-	void *elf;
-	ssize_t n;
-	int fd, err;
-
-	memset(src, 0, sizeof(*src));
-	/* No symlink at the last component, never blocking on a FIFO. */
-	fd = files__open_regular(ps->object);
-	if (fd < 0) {
-		pr_warn("stage '%s': cannot open object %s: %s%s\n", ps->name, ps->object,
-			fd == -EINVAL ? "not a regular file" : strerror(-fd),
-			fd == -ELOOP ? " (symlinks are refused)" :
-			fd == -ENOENT ? "; build it with 'make' or fix the path" : "");
-		return fd;
-	}
-	if (fstat(fd, &st) || st.st_size > STORE_MAX_OBJECT || st.st_size < (off_t)sizeof(Elf64_Ehdr)) {
-		pr_warn("stage '%s': %s is not a regular file of a BPF object's size\n", ps->name,
-			ps->object);
-		close(fd);
-		return -EINVAL;
-	}
-	elf = malloc(st.st_size);
-	if (!elf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	n = read(fd, elf, st.st_size);
-	close(fd);
-	if (n != st.st_size) {
-		pr_warn("stage '%s': short read of %s\n", ps->name, ps->object);
-		free(elf);
-		return -EIO;
-	}
-	err = stage__adopt(ps, elf, n, src);
-	if (err)
-		stage__free_src(src);
-	return err;
-}
-
-void stage__free_src(struct stage_src *src)
-{
-	if (!src)
-		return;
-	free(src->elf);
-	src->elf = NULL;
-}
-
 /* Picking the program */
 
 static const char *type_name(enum bpf_prog_type t)
@@ -556,6 +430,17 @@ static bool map_shared_cb(int fd, void *ctx)
 	       info.type == BPF_MAP_TYPE_LRU_HASH;
 }
 
+/* The object's name of the map behind @fd: the kernel keeps only 15 characters. */
+static const char *map_name(const struct stage_load *sl, int fd, const char *kernel_name)
+{
+	const struct bpf_map *m;
+
+	bpf_object__for_each_map(m, sl->obj)
+		if (bpf_map__fd(m) == fd)
+			return bpf_map__name(m);
+	return kernel_name;
+}
+
 static void warn_races(const struct stage_env *env, const struct plan_stage *ps,
 		       const struct stage_load *sl)
 {
@@ -568,7 +453,8 @@ static void warn_races(const struct stage_env *env, const struct plan_stage *ps,
 		memset(&info, 0, sizeof(info));
 		bpf_obj_get_info_by_fd(sl->facts.race[i].map_fd, &info, &len);
 		pr_warn("stage '%s': insn %zu of '%s' does a read-modify-write of a value of map '%s' (%s), which every CPU shares: packets on two CPUs lose updates (the (*value)++ race); use __sync_fetch_and_add() or a per-CPU map\n",
-			ps->name, sl->facts.race[i].insn, sl->program, info.name,
+			ps->name, sl->facts.race[i].insn, sl->program,
+			map_name(sl, sl->facts.race[i].map_fd, info.name),
 			libbpf_bpf_map_type_str(info.type) ?: "?");
 	}
 }

@@ -19,19 +19,11 @@
 #include <linux/bpf.h>
 
 #include "analyze.h"
+#include "object.h"
 #include "plan.h"
 #include "sha256.h"
 
 #define STAGE_MAX_KEPT		(TG_MAX_STAGES * PLAN_MAX_KEEP_MAPS)
-
-/* A stage object as the rollout captured it. */
-struct stage_src {
-	char path[PLAN_MAX_PATH];	/* where it came from, for messages */
-	void *elf;
-	size_t len;
-	uint8_t sha[SHA256_LEN];
-	char license[128];
-};
 
 /* Kept maps of one generation on one attach point, shared by name. */
 struct kept_map {
@@ -66,16 +58,6 @@ struct stage_load {
 	__u32 verified_insns;		/* the program on its own */
 };
 
-/*
- * Read, check (regular file, ELF BPF object, the plan's sha256) and
- * capture a stage object. @return 0 or negative errno, message printed.
- */
-int stage__read(const struct plan_stage *ps, struct stage_src *src);
-
-/* Adopt a captured copy (from the store). @elf is owned by @src after. */
-int stage__adopt(const struct plan_stage *ps, void *elf, size_t len, struct stage_src *src);
-
-void stage__free_src(struct stage_src *src);
 
 /*
  * Open, bind and load @ps's program for @env. Every failure is explained
@@ -98,7 +80,5 @@ int stage__describe(const struct plan_stage *ps, const struct stage_src *src, co
 /* Close the fds of a kept set; NULL is fine. */
 void stage__free_kept(struct kept_set *ks);
 
-/* Is @license one the kernel treats as GPL-compatible? */
-bool stage__gpl_compatible(const char *license);
 
 #endif /* __TG_STAGE_H */

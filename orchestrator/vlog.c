@@ -36,10 +36,16 @@ static bool is_stats(const char *line)
 	       !strncmp(line, "stack depth", 11) || !strncmp(line, "-- END", 6);
 }
 
+/* An instruction dump line ("12: (61) r2 = ..."), not a message. */
+static bool is_insn(const char *line)
+{
+	return isdigit((unsigned char)line[0]) && strstr(line, ": (");
+}
+
 void vlog__reason(const char *log, char *buf, size_t len, long *insn)
 {
-	const char *line = log, *next, *best = NULL;
-	size_t best_len = 0, n;
+	const char *line = log, *next, *best = NULL, *prev = NULL;
+	size_t best_len = 0, prev_len = 0, n;
 
 	*insn = -1;
 	for (; line && *line; line = next) {
@@ -47,16 +53,22 @@ void vlog__reason(const char *log, char *buf, size_t len, long *insn)
 		n = next ? (size_t)(next - line) : strlen(line);
 		if (next)
 			next++;
-		if (isdigit((unsigned char)line[0]) && strstr(line, ": ("))
+		if (is_insn(line))
 			*insn = strtol(line, NULL, 10);
 		if (n && !is_stats(line)) {
+			prev = best && !is_insn(best) ? best : NULL;
+			prev_len = best_len;
 			best = line;
 			best_len = n;
 		}
 	}
 	if (!best) {
-		best = "no reason logged";
-		best_len = strlen(best);
+		snprintf(buf, len, "no reason logged");
+		return;
 	}
-	snprintf(buf, len, "%.*s", (int)best_len, best);
+	/* The last message is often the summary; the one before says where. */
+	if (prev && strncmp(prev, best, best_len))
+		snprintf(buf, len, "%.*s (%.*s)", (int)best_len, best, (int)prev_len, prev);
+	else
+		snprintf(buf, len, "%.*s", (int)best_len, best);
 }

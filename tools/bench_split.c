@@ -14,16 +14,27 @@
  * differences (the mean of their middle half): load from other tenants of
  * a shared machine moves both halves of a pair alike, and the outer
  * quarters take the bursts. ns/packet is the kernel's own timing of the
- * test-run loop. Objects come from build/bpf and
- * build/tests/bpf (TAILGATE_BPF_DIR / TAILGATE_TEST_BPF_DIR); run as root.
+ * test-run loop. The attach point, its dispatchers and the split's share
+ * are the orchestrator's own (ap__prepare_mem(), disp__load_mem(),
+ * ap__set_weight()); the stubs come from build/tests/bpf
+ * (TAILGATE_TEST_BPF_DIR); run from the repo root, as root.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <sys/resource.h>
 #include <linux/pkt_cls.h>
+#include <bpf/libbpf.h>
 
-#include "../tests/lib/bpf_fixture.h"
+#include "ap.h"
+#include "bpfutil.h"
+#include "disp.h"
+#include "slots.h"
 #include "../tests/lib/pkt.h"
 
 #define NEW_HEAD   TG_BANK_BASE(1)
@@ -85,13 +96,31 @@ static struct pkt_spec spec(int family, __u8 proto, int nr_vlan)
 	return s;
 }
 
-static int load(struct fx *fx, const char *dir, const char *file, const char *xdp, const char *tc,
-		const struct fx_var *vars, int nr, bool bind, struct bpf_object **obj)
+/* A stub generation of split_stubs.bpf.o, loaded as it is. */
+static int load_stub(const char *prog, struct bpf_object **obj)
 {
-	int fd = fx__load_obj(fx, dir, file, xdp, tc, vars, nr, bind, obj);
+	const char *dir = getenv("TAILGATE_TEST_BPF_DIR");
+	struct bpf_program *p;
+	char path[512];
+	int err;
 
-	if (fd < 0)
-		die(file, fx->err);
+	snprintf(path, sizeof(path), "%s/split_stubs.bpf.o", dir && *dir ? dir : "build/tests/bpf");
+	*obj = bpfutil__open_prog(path, prog, &p);
+	if (!*obj)
+		die(path, strerror(errno));
+	err = bpf_object__load(*obj);
+	if (err)
+		die(prog, strerror(-err));
+	return bpf_program__fd(p);
+}
+
+static int load_dispatcher(struct ap *ap, const struct disp_state *want)
+{
+	int fd, err = disp__load_mem(ap, want, &fd);
+
+	if (err)
+		die(want->kind == DISP_SPLIT ? "splitting dispatcher" : "plain dispatcher",
+		    strerror(-err));
 	return fd;
 }
 
@@ -102,62 +131,64 @@ static int load(struct fx *fx, const char *dir, const char *file, const char *xd
  * tearing down a repeated run, which wall time would spread over the
  * packets); dies if the verdict is not @want.
  */
-static double run(struct fx *fx, int fd, const void *b, size_t n, int repeat, __u32 want,
-		  const char *what)
+static double run(int fd, const void *b, size_t n, int repeat, __u32 want, const char *what)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = b, .data_size_in = n, .repeat = repeat);
+	struct bpfutil_run r = {.data = b, .len = n, .repeat = repeat};
+	int err = bpfutil__test_run(fd, &r);
 
-	if (bpf_prog_test_run_opts(fd, &o))
-		die("BPF_PROG_TEST_RUN", strerror(errno));
-	if (o.retval != want)
+	if (err)
+		die("BPF_PROG_TEST_RUN", strerror(-err));
+	if (r.retval != want)
 		die(what, "reached the wrong generation");
-	(void)fx;
-	return o.duration;
+	return r.duration;
 }
 
 static void bench_hook(bool xdp, struct variant *v, int nr, int repeat, int rounds)
 {
-	const struct fx_var vars[] = {{".rodata", "tg_new_slot", NEW_HEAD}};
+	const struct disp_state plain = {.kind = DISP_PLAIN};
+	const struct disp_state split = {.kind = DISP_SPLIT, .new_slot = NEW_HEAD};
 	__u32 want_old = xdp ? XDP_PASS : TC_ACT_OK;
-	__u32 want_new = xdp ? XDP_TX : TC_ACT_SHOT, k = 0;
-	struct bpf_object *obj = NULL;
-	int disp, split, old, new, map, r, i;
+	__u32 want_new = xdp ? XDP_TX : TC_ACT_SHOT;
+	struct bpf_object *old_obj, *new_obj;
+	int disp, spl, old, new, r, i, err;
 	__u8 b[PKT_MAX_LEN];
-	struct tg_split sp;
-	struct fx fx;
+	struct ap ap;
 	double t;
 	size_t n;
 
-	if (fx__init(&fx, xdp))
-		die("fixture", fx.err);
-	disp = load(&fx, fx__bpf_dir(), "dispatcher.bpf.o", "tg_dispatch_xdp", "tg_dispatch_tc",
-		    NULL, 0, true, NULL);
-	split = load(&fx, fx__bpf_dir(), "split.bpf.o", "tg_split_xdp", "tg_split_tc", vars, 1,
-		     true, &obj);
-	map = bpf_map__fd(bpf_object__find_map_by_name(obj, TG_MAP_SPLIT));
-	old = load(&fx, fx__test_bpf_dir(), "split_stubs.bpf.o", "gen_old", "gen_old_tc", NULL, 0,
-		   false, NULL);
-	new = load(&fx, fx__test_bpf_dir(), "split_stubs.bpf.o", "gen_new", "gen_new_tc", NULL, 0,
-		   false, NULL);
-	if (fx__set_slot(&fx, 0, old) || fx__set_slot(&fx, NEW_HEAD, new))
-		die("slots", strerror(errno));
+	err = ap__prepare_mem(&ap, "bench_split", xdp ? PLAN_HOOK_XDP : PLAN_HOOK_TC_INGRESS);
+	if (err)
+		die("attach point in memory", strerror(-err));
+	disp = load_dispatcher(&ap, &plain);
+	spl = load_dispatcher(&ap, &split);
+	old = load_stub(xdp ? "gen_old" : "gen_old_tc", &old_obj);
+	new = load_stub(xdp ? "gen_new" : "gen_new_tc", &new_obj);
+	err = slots__set(ap.slots_fd, 0, old) ?: slots__set(ap.slots_fd, NEW_HEAD, new);
+	if (err)
+		die("slots", strerror(-err));
 	for (r = -1; r < rounds; r++) {
 		for (i = 0; i < nr; i++) {
-			sp = (struct tg_split){v[i].weight, 0x7a11ca7e};
-			if (bpf_map_update_elem(map, &k, &sp, BPF_ANY))
-				die("split map", strerror(errno));
+			err = ap__set_weight(&ap, v[i].weight, 0x7a11ca7e);
+			if (err)
+				die("split map", strerror(-err));
 			n = pkt_build(&v[i].s, b, NULL);
 			if (r >= 0)
 				v[i].base[r] =
-				    run(&fx, disp, b, n, repeat, want_old, "plain dispatcher");
-			t = run(&fx, v[i].split ? split : disp, b, n,
-				r < 0 ? repeat / 10 + 1 : repeat, v[i].to_new ? want_new : want_old,
-				v[i].name);
+				    run(disp, b, n, repeat, want_old, "plain dispatcher");
+			t = run(v[i].split ? spl : disp, b, n, r < 0 ? repeat / 10 + 1 : repeat,
+				v[i].to_new ? want_new : want_old, v[i].name);
 			if (r >= 0)
 				v[i].ns[r] = t;
 		}
 	}
-	fx__fini(&fx);
+	/* Fill-run-delete: the prog array holds the stubs, empty it first. */
+	slots__clear(ap.slots_fd, 0);
+	slots__clear(ap.slots_fd, NEW_HEAD);
+	close(disp);
+	close(spl);
+	bpf_object__close(old_obj);
+	bpf_object__close(new_obj);
+	ap__close(&ap);
 }
 
 /* Mean of the middle half of @v (sorted in place): robust and not whole ns. */

@@ -51,15 +51,17 @@
 
 /*
  * Per-slot counters, one struct per slot and CPU in the per-CPU array
- * "stats". For every slot:
+ * "stats". For every slot (ABI 2):
  *
- *   packets = pass + drop + aborted + tx + redirect + continued
+ *   packets = pass + drop + aborted + tx + redirect
  *
- * A continue whose tail call misses is taken back out of "continued",
- * counted in "tail_miss" and in the fallback verdict (pass, or drop when
- * fail-closed), so the identity above always holds. Slot 0 holds what the
- * dispatcher decided itself: only packets that found slot 0 empty (each a
- * tail miss); packets it hands on are counted by the head stage.
+ * the verdict buckets hold what the stage decided; "continued" counts the
+ * packets it handed to the next stage (a subset), "tail_miss" the
+ * hand-overs that found the next slot empty (those left with the fallback
+ * verdict: pass, or drop when fail-closed; not in "continued"). Slot 0
+ * holds what the dispatcher decided itself: only packets that found slot
+ * 0 empty (each a tail miss); packets it hands on are counted by the head
+ * stage.
  */
 struct tg_stats {
 	__u64 packets;

@@ -14,18 +14,27 @@
  * must stay old, at b + 1 it must move, so a parser that read one wrong
  * byte is caught with odds of 9999 in 10000.
  *
- * Objects come from TAILGATE_BPF_DIR (default build/bpf) and
- * build/tests/bpf (test-only); run from the repo root, as root.
+ * The attach point is the orchestrator's own, in memory
+ * (ap__prepare_mem()), its split loaded by disp__load() and its share set
+ * by ap__set_weight(), as a weighted step does. Objects come from
+ * TAILGATE_BPF_DIR (default build/bpf) and build/tests/bpf (test-only);
+ * run from the repo root, as root.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 #include <math.h>
 #include <linux/pkt_cls.h>
+#include <bpf/bpf.h>
 
-#include "../lib/bpf_fixture.h"
-#include "../lib/pkt.h"
+#include "bpf_fixture.h"
+#include "bpf_model.h"
+#include "pkt.h"
+#include "slots.h"
 #include "../../bpf/include/tailgate_flow.h"
 
 #define OLD_HEAD	TG_BANK_BASE(0)
@@ -35,141 +44,24 @@
 #define NR_FLOWS	20000
 #define TOL_SIGMAS	4.0
 
-struct hook {
-	const char *name;
-	bool xdp;
-	__u32 old, new;		/* the stubs' verdicts */
-	__u32 pass, drop;	/* the split's own fallback verdicts */
-};
-
-static const struct hook xdp_hook = { "xdp", true, XDP_PASS, XDP_TX,
-				      XDP_PASS, XDP_DROP };
-static const struct hook tc_hook = { "tc", false, TC_ACT_OK, TC_ACT_SHOT,
-				     TC_ACT_OK, TC_ACT_SHOT };
-
 enum gen { OLD, NEW };
 
+/*
+ * One case: its hook (the split's own fallback verdicts are the hook's
+ * pass and drop), its attach point, the two stubs' fds and verdicts.
+ */
 struct t {
-	const struct hook *h;
-	struct fx fx;
-	int old_fd, new_fd;	/* the stubs */
-	int split_fd;		/* its "split" map */
+	const struct tm_hook *h;
+	struct fx *fx;
+	int old_fd, new_fd;
+	__u32 old, new;		/* XDP_PASS / TC_ACT_OK, XDP_TX / TC_ACT_SHOT */
 };
 
 /* Fixture */
 
-static int libbpf_warn(enum libbpf_print_level level, const char *fmt,
-		       va_list ap)
-{
-	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
-}
-
-/* (Re)load the split with its rodata; runs enter through the latest. */
-static int load_split(struct t *t, __u32 new_slot, __u32 fail_closed)
-{
-	const struct fx_var vars[] = {
-		{ ".rodata", "tg_new_slot", new_slot },
-		{ ".rodata", "tg_fail_closed", fail_closed },
-	};
-	struct bpf_object *obj = NULL;
-	struct bpf_map *m;
-	int fd;
-
-	fd = fx__load(&t->fx, fx__bpf_dir(), "split.bpf.o", "tg_split_xdp",
-		      "tg_split_tc", vars, 2, &obj);
-	if (fd < 0)
-		return fd;
-	m = bpf_object__find_map_by_name(obj, TG_MAP_SPLIT);
-	if (!m || bpf_map__value_size(m) != sizeof(struct tg_split)) {
-		snprintf(t->fx.err, sizeof(t->fx.err),
-			 "split.bpf.o: no map '%s' of struct tg_split",
-			 TG_MAP_SPLIT);
-		return -ENOENT;
-	}
-	t->fx.dispatch_fd = fd;
-	t->split_fd = bpf_map__fd(m);
-	return fd;
-}
-
-static int load_stub(struct t *t, const char *name)
-{
-	char tc[64];
-
-	snprintf(tc, sizeof(tc), "%s_tc", name);
-	return fx__load_plain(&t->fx, fx__test_bpf_dir(), "split_stubs.bpf.o",
-			      name, tc, NULL);
-}
-
-static int setup(void **state)
-{
-	const struct hook *h = *state;
-	struct t *t = calloc(1, sizeof(*t));
-	__u32 k;
-
-	if (!t)
-		return -1;
-	t->h = h;
-	*state = t;
-	if (geteuid() != 0)
-		return 0;	/* the case itself skips, saying why */
-	if (fx__init(&t->fx, h->xdp))
-		goto fail;
-	t->old_fd = load_stub(t, "gen_old");
-	t->new_fd = load_stub(t, "gen_new");
-	if (t->old_fd < 0 || t->new_fd < 0 || load_split(t, NEW_HEAD, 0) < 0)
-		goto fail;
-	/* old generation live (head in bank A and slot 0), new one in B */
-	for (k = 0; k < 3; k++) {
-		__u32 slot = (const __u32[]){ OLD_HEAD, NEW_HEAD, 0 }[k];
-		int fd = slot == NEW_HEAD ? t->new_fd : t->old_fd;
-
-		if (fx__set_slot(&t->fx, slot, fd)) {
-			snprintf(t->fx.err, sizeof(t->fx.err),
-				 "slots[%u] = stub: %s", slot, strerror(errno));
-			goto fail;
-		}
-	}
-	return 0;
-fail:
-	print_error("%s fixture: %s\n", h->name, t->fx.err);
-	fx__fini(&t->fx);
-	free(t);
-	return -1;
-}
-
-static int teardown(void **state)
-{
-	struct t *t = *state;
-
-	fx__fini(&t->fx);
-	free(t);
-	return 0;
-}
-
-static struct t *begin(void **state)
-{
-	struct t *t = *state;
-
-	if (!t->fx.ready) {
-		print_message("not root: creating maps, loading programs and BPF_PROG_TEST_RUN need CAP_BPF/CAP_NET_ADMIN/CAP_SYS_ADMIN; run as root\n");
-		skip();
-	}
-	return t;
-}
-
-static void set_split(struct t *t, __u32 weight_bp, __u32 seed)
-{
-	struct tg_split v = { .weight_bp = weight_bp, .seed = seed };
-	__u32 k = 0;
-
-	if (bpf_map_update_elem(t->split_fd, &k, &v, BPF_ANY))
-		fail_msg("%s: split = {%u, %#x}: %s", t->h->name, weight_bp,
-			 seed, strerror(errno));
-}
-
 static void put(struct t *t, __u32 slot, int fd)
 {
-	int err = fx__set_slot(&t->fx, slot, fd);
+	int err = slots__set(t->fx->ap.slots_fd, slot, fd);
 
 	if (err)
 		fail_msg("%s: slots[%u] = fd %d: %s", t->h->name, slot, fd,
@@ -178,22 +70,52 @@ static void put(struct t *t, __u32 slot, int fd)
 
 static void clear(struct t *t, __u32 slot)
 {
-	int err = fx__clear_slot(&t->fx, slot);
+	int err = slots__clear(t->fx->ap.slots_fd, slot);
 
 	if (err)
 		fail_msg("%s: delete slots[%u]: %s", t->h->name, slot,
 			 strerror(-err));
 }
 
-static __u32 run(struct t *t, const void *pkt, __u32 len)
+/*
+ * The case's attach point (skips when not root): the split in front,
+ * the old generation live (its head in bank A and slot 0), the new one's
+ * head in B. Cases run one at a time: one struct t serves them all.
+ */
+static struct t *begin(void **state)
 {
-	__u32 rv = ~0u;
-	int err = fx__run(&t->fx, pkt, len, 1, &rv);
+	static struct t cur;
+	struct tm_case *c = tm__begin(state);
+	struct t *t = &cur;
+
+	memset(t, 0, sizeof(*t));
+	t->h = c->h;
+	t->fx = &c->fx;
+	t->old = t->h->pass;
+	t->new = t->h->xdp ? XDP_TX : TC_ACT_SHOT;
+	t->old_fd = fx__prog(t->fx, fx__tbpf("split_stubs"),
+			     fx__pick(t->fx, "gen_old", "gen_old_tc"));
+	t->new_fd = fx__prog(t->fx, fx__tbpf("split_stubs"),
+			     fx__pick(t->fx, "gen_new", "gen_new_tc"));
+	fx__split(t->fx, NEW_HEAD, false);
+	put(t, OLD_HEAD, t->old_fd);
+	put(t, NEW_HEAD, t->new_fd);
+	put(t, 0, t->old_fd);
+	return t;
+}
+
+static void set_split(struct t *t, __u32 weight_bp, __u32 seed)
+{
+	int err = ap__set_weight(&t->fx->ap, weight_bp, seed);
 
 	if (err)
-		fail_msg("%s: BPF_PROG_TEST_RUN (%u bytes): %s", t->h->name,
-			 len, strerror(-err));
-	return rv;
+		fail_msg("%s: split = {%u, %#x}: %s", t->h->name, weight_bp,
+			 seed, strerror(-err));
+}
+
+static __u32 run(struct t *t, const void *pkt, __u32 len)
+{
+	return fx__run(t->fx, pkt, len, 1);
 }
 
 /* Which generation the frame met; anything else fails. */
@@ -202,41 +124,13 @@ static enum gen gen_of(struct t *t, const void *pkt, __u32 len,
 {
 	__u32 rv = run(t, pkt, len);
 
-	if (rv == t->h->old)
+	if (rv == t->old)
 		return OLD;
-	if (rv == t->h->new)
+	if (rv == t->new)
 		return NEW;
 	fail_msg("%s: %s: verdict %u is neither generation's", t->h->name,
 		 what, rv);
 	return OLD;
-}
-
-static struct tg_stats slot_stats(struct t *t, __u32 slot)
-{
-	struct tg_stats s;
-	int err = fx__stats(&t->fx, slot, &s);
-
-	if (err)
-		fail_msg("%s: read stats[%u]: %s", t->h->name, slot,
-			 strerror(-err));
-	return s;
-}
-
-#define ST(...) ((struct tg_stats){ __VA_ARGS__ })
-
-static void expect_slot(struct t *t, __u32 slot, struct tg_stats want)
-{
-	struct tg_stats got = slot_stats(t, slot);
-
-	if (memcmp(&got, &want, sizeof(got)))
-		fail_msg("%s: stats[%u]\n"
-			 "  got  packets=%llu bytes=%llu pass=%llu drop=%llu aborted=%llu tx=%llu redirect=%llu continued=%llu tail_miss=%llu\n"
-			 "  want packets=%llu bytes=%llu pass=%llu drop=%llu aborted=%llu tx=%llu redirect=%llu continued=%llu tail_miss=%llu",
-			 t->h->name, slot, got.packets, got.bytes, got.pass,
-			 got.drop, got.aborted, got.tx, got.redirect,
-			 got.continued, got.tail_miss, want.packets, want.bytes,
-			 want.pass, want.drop, want.aborted, want.tx,
-			 want.redirect, want.continued, want.tail_miss);
 }
 
 /* The split counts only what it decided itself: nothing, here. */
@@ -245,7 +139,7 @@ static void expect_no_counts(struct t *t)
 	__u32 k;
 
 	for (k = 0; k < TG_NR_SLOTS; k++)
-		expect_slot(t, k, ST(0));
+		fx__expect_slot(t->fx, k, ST(0), "nothing decided by the split");
 }
 
 /* Frames and the user-space prediction */
@@ -607,8 +501,8 @@ static void entry_empty(void **state, __u32 fail_closed)
 
 	arp.family = 0;
 	na = build(t, &arp, a, "ARP");
-	if (fail_closed && load_split(t, NEW_HEAD, 1) < 0)
-		fail_msg("%s: split, fail-closed: %s", t->h->name, t->fx.err);
+	if (fail_closed)
+		fx__split(t->fx, NEW_HEAD, true);
 	clear(t, 0);
 	set_split(t, 0, SEED);				/* old: slot 0 */
 	assert_int_equal(run(t, b, n), fb);
@@ -616,14 +510,16 @@ static void entry_empty(void **state, __u32 fail_closed)
 	assert_int_equal(run(t, a, na), fb);
 	clear(t, NEW_HEAD);				/* new, then slot 0 */
 	assert_int_equal(run(t, b, n), fb);
-	expect_slot(t, 0, ST(.packets = 3, .bytes = 2 * n + na,
-			     .pass = fail_closed ? 0 : 3,
-			     .drop = fail_closed ? 3 : 0, .tail_miss = 3));
+	fx__expect_slot(t->fx, 0, ST(.packets = 3, .bytes = 2 * n + na,
+				     .pass = fail_closed ? 0 : 3,
+				     .drop = fail_closed ? 3 : 0, .tail_miss = 3),
+			"empty slot 0, three misses");
 	put(t, NEW_HEAD, t->new_fd);			/* new: no miss */
 	assert_int_equal(gen_of(t, b, n, "U4"), NEW);
-	expect_slot(t, 0, ST(.packets = 3, .bytes = 2 * n + na,
-			     .pass = fail_closed ? 0 : 3,
-			     .drop = fail_closed ? 3 : 0, .tail_miss = 3));
+	fx__expect_slot(t->fx, 0, ST(.packets = 3, .bytes = 2 * n + na,
+				     .pass = fail_closed ? 0 : 3,
+				     .drop = fail_closed ? 3 : 0, .tail_miss = 3),
+			"empty slot 0, the new head filled again");
 }
 
 static void t_entry_empty_fail_open(void **state)
@@ -643,8 +539,7 @@ static void t_new_slot_unset(void **state)
 	struct pkt_spec s = T6;
 	__u8 b[PKT_MAX_LEN];
 
-	if (load_split(t, TG_SLOT_NONE, 0) < 0)
-		fail_msg("%s: split: %s", t->h->name, t->fx.err);
+	fx__split(t->fx, TG_SLOT_NONE, false);
 	set_split(t, TG_WEIGHT_FULL, SEED);
 	assert_int_equal(gen_of(t, b, build(t, &s, b, "T6"), "T6"), OLD);
 	expect_no_counts(t);
@@ -656,54 +551,48 @@ static void t_new_slot_unset(void **state)
  * changes, so the split's live jited image must change when slot 17 is
  * filled, change again for slot 0, and come back when both are emptied.
  */
-static void *image(struct t *t, __u32 *len)
+static struct fx_image image(struct t *t)
 {
-	void *b = NULL;
-	int err = fx__prog_image(t->fx.dispatch_fd, true, &b, len);
-
-	if (err)
-		fail_msg("%s: split: no jited image (%s): is the JIT off?",
-			 t->h->name, strerror(-err));
-	return b;
+	return fx__jited(t->fx->disp_fd, "split");
 }
 
-static bool same(const void *a, __u32 la, const void *b, __u32 lb)
+static bool same(const struct fx_image *a, const struct fx_image *b)
 {
-	return la == lb && !memcmp(a, b, la);
+	return a->len == b->len && !memcmp(a->b, b->b, a->len);
 }
 
 static void t_direct_tail_calls(void **state)
 {
 	struct t *t = begin(state);
 	struct bpf_prog_info info = {};
-	__u32 ilen = sizeof(info), l0, l1, l2, l3;
-	void *i0, *i1, *i2, *i3;
+	__u32 ilen = sizeof(info);
+	struct fx_image i0, i1, i2, i3;
 
 	clear(t, NEW_HEAD);
 	clear(t, 0);
-	i0 = image(t, &l0);
+	i0 = image(t);
 	put(t, NEW_HEAD, t->new_fd);
-	i1 = image(t, &l1);
+	i1 = image(t);
 	put(t, 0, t->old_fd);
-	i2 = image(t, &l2);
+	i2 = image(t);
 	clear(t, NEW_HEAD);
 	clear(t, 0);
-	i3 = image(t, &l3);
-	if (same(i0, l0, i1, l1))
+	i3 = image(t);
+	if (same(&i0, &i1))
 		fail_msg("%s: filling slot %u left the split's image alone: tg_new_slot's tail call is not direct",
 			 t->h->name, NEW_HEAD);
-	if (same(i1, l1, i2, l2))
+	if (same(&i1, &i2))
 		fail_msg("%s: filling slot 0 left the split's image alone: slot 0's tail call is not direct",
 			 t->h->name);
-	if (!same(i0, l0, i3, l3))
+	if (!same(&i0, &i3))
 		fail_msg("%s: emptying both slots did not restore the image",
 			 t->h->name);
-	assert_int_equal(bpf_obj_get_info_by_fd(t->fx.dispatch_fd, &info,
+	assert_int_equal(bpf_obj_get_info_by_fd(t->fx->disp_fd, &info,
 						&ilen), 0);
 	print_message("%s: %s: xlated %u bytes (%u insns), jited %u bytes\n",
 		      t->h->name, info.name, info.xlated_prog_len,
 		      info.xlated_prog_len / 8, info.jited_prog_len);
-	free(i0), free(i1), free(i2), free(i3);
+	fx__image_free(&i0), fx__image_free(&i1), fx__image_free(&i2), fx__image_free(&i3);
 }
 
 /* Cases 5: statistics over 20,000 flows */
@@ -874,43 +763,35 @@ static void t_tags_same_choice(void **state)
 
 /* Table */
 
-#define CASES(hook, pfx)							\
-	{ pfx "rows: each flow's bucket pinned (two seeds)",			\
-	  t_flow_rows, setup, teardown, (void *)&hook },			\
-	{ pfx "rows tell ports/no ports/options apart",				\
-	  t_rows_discriminate, setup, teardown, (void *)&hook },		\
-	{ pfx "weight 0: everything old",					\
-	  t_weight_zero, setup, teardown, (void *)&hook },			\
-	{ pfx "weight 10000: every flow new, no flow (ARP, runts) old",	\
-	  t_weight_full, setup, teardown, (void *)&hook },			\
-	{ pfx "split map never written: old",					\
-	  t_split_unset, setup, teardown, (void *)&hook },			\
-	{ pfx "weight past 10000: new",						\
-	  t_weight_over_full, setup, teardown, (void *)&hook },			\
-	{ pfx "empty new head: slot 0, no miss",				\
-	  t_new_slot_empty, setup, teardown, (void *)&hook },			\
-	{ pfx "tg_new_slot not set: slot 0",					\
-	  t_new_slot_unset, setup, teardown, (void *)&hook },			\
-	{ pfx "empty slot 0, fail-open: pass, miss in stats[0]",		\
-	  t_entry_empty_fail_open, setup, teardown, (void *)&hook },		\
-	{ pfx "empty slot 0, fail-closed: drop, miss in stats[0]",		\
-	  t_entry_empty_fail_closed, setup, teardown, (void *)&hook },		\
-	{ pfx "both tail calls direct (JIT text is poked)",			\
-	  t_direct_tail_calls, setup, teardown, (void *)&hook },		\
-	{ pfx "VLAN and QinQ: the untagged choice, 2000 flows",			\
-	  t_tags_same_choice, setup, teardown, (void *)&hook },			\
-	{ pfx "20000 random flows: shares, prediction, monotone, seed",		\
-	  t_stats_random, setup, teardown, (void *)&hook },			\
-	{ pfx "20000 flows of one client: shares, prediction, monotone, seed", \
-	  t_stats_one_client, setup, teardown, (void *)&hook }
+#define CASE(pfx, name, fn, hk) { pfx name, fn, tm__setup, tm__teardown, (void *)&hk }
+#define CASES(hk, pfx)										\
+	CASE(pfx, "rows: each flow's bucket pinned (two seeds)", t_flow_rows, hk),		\
+	CASE(pfx, "rows tell ports/no ports/options apart", t_rows_discriminate, hk),		\
+	CASE(pfx, "weight 0: everything old", t_weight_zero, hk),				\
+	CASE(pfx, "weight 10000: every flow new, no flow (ARP, runts) old",			\
+	     t_weight_full, hk),								\
+	CASE(pfx, "split map never written: old", t_split_unset, hk),				\
+	CASE(pfx, "weight past 10000: new", t_weight_over_full, hk),				\
+	CASE(pfx, "empty new head: slot 0, no miss", t_new_slot_empty, hk),			\
+	CASE(pfx, "tg_new_slot not set: slot 0", t_new_slot_unset, hk),				\
+	CASE(pfx, "empty slot 0, fail-open: pass, miss in stats[0]",				\
+	     t_entry_empty_fail_open, hk),							\
+	CASE(pfx, "empty slot 0, fail-closed: drop, miss in stats[0]",				\
+	     t_entry_empty_fail_closed, hk),							\
+	CASE(pfx, "both tail calls direct (JIT text is poked)", t_direct_tail_calls, hk),	\
+	CASE(pfx, "VLAN and QinQ: the untagged choice, 2000 flows",				\
+	     t_tags_same_choice, hk),								\
+	CASE(pfx, "20000 random flows: shares, prediction, monotone, seed",			\
+	     t_stats_random, hk),								\
+	CASE(pfx, "20000 flows of one client: shares, prediction, monotone, seed",		\
+	     t_stats_one_client, hk)
 
 int main(void)
 {
-	const struct CMUnitTest xdp_tests[] = { CASES(xdp_hook, "xdp: ") };
-	const struct CMUnitTest tc_tests[] = { CASES(tc_hook, "tc: ") };
+	const struct CMUnitTest xdp_tests[] = { CASES(tm_xdp, "xdp: ") };
+	const struct CMUnitTest tc_tests[] = { CASES(tm_tc, "tc: ") };
 	int failed;
 
-	libbpf_set_print(libbpf_warn);
 	failed = cmocka_run_group_tests_name("split_xdp", xdp_tests, NULL,
 					     NULL);
 	failed += cmocka_run_group_tests_name("split_tc", tc_tests, NULL, NULL);

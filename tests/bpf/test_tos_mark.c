@@ -11,81 +11,41 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 #include <cmocka.h>
-#include <linux/pkt_cls.h>
 
-#include "../lib/bpf_fixture.h"
-#include "../lib/pkt.h"
+#include "bpf_fixture.h"
+#include "bpf_model.h"
+#include "pkt.h"
 
-struct hook {
-	const char *name;
-	bool xdp;
-	__u32 pass;
-};
-
-static const struct hook xdp_hook = { "xdp", true, XDP_PASS };
-static const struct hook tc_hook = { "tc", false, TC_ACT_OK };
-
+/* One case: its hook, its attach point, the two programs' fds. */
 struct t {
-	const struct hook *h;
-	struct fx fx;
+	const struct tm_hook *h;
+	struct fx *fx;
 	int fd[2];		/* tos_mark_a, tos_mark_b */
 };
 
-static const char *const objs[2] = { "tos_mark_a.bpf.o", "tos_mark_b.bpf.o" };
+static const char *const objs[2] = { "tos_mark_a", "tos_mark_b" };
 static const __u8 marks[2] = { 0x20, 0x40 };
 
-static int libbpf_warn(enum libbpf_print_level level, const char *fmt,
-		       va_list ap)
-{
-	return level == LIBBPF_WARN ? vfprintf(stderr, fmt, ap) : 0;
-}
-
-static int setup(void **state)
-{
-	const struct hook *h = *state;
-	struct t *t = calloc(1, sizeof(*t));
-	int i;
-
-	if (!t)
-		return -1;
-	t->h = h;
-	*state = t;
-	if (geteuid() != 0)
-		return 0;	/* the case itself skips, saying why */
-	if (fx__init(&t->fx, h->xdp))
-		goto fail;
-	for (i = 0; i < 2; i++) {
-		t->fd[i] = fx__load_plain(&t->fx, fx__test_bpf_dir(), objs[i],
-					  "tos_mark", "tos_mark_tc", NULL);
-		if (t->fd[i] < 0)
-			goto fail;
-	}
-	return 0;
-fail:
-	print_error("%s fixture: %s\n", h->name, t->fx.err);
-	fx__fini(&t->fx);
-	free(t);
-	return -1;
-}
-
-static int teardown(void **state)
-{
-	struct t *t = *state;
-
-	fx__fini(&t->fx);
-	free(t);
-	return 0;
-}
-
+/*
+ * The case (skips when not root) and both programs, loaded as they are:
+ * they use no map. Cases run one at a time: one struct t serves them all.
+ */
 static struct t *begin(void **state)
 {
-	struct t *t = *state;
+	static struct t cur;
+	struct tm_case *c = tm__begin(state);
+	struct t *t = &cur;
+	int i;
 
-	if (!t->fx.ready) {
-		print_message("not root: loading programs and BPF_PROG_TEST_RUN need CAP_BPF/CAP_NET_ADMIN; run as root\n");
-		skip();
-	}
+	memset(t, 0, sizeof(*t));
+	t->h = c->h;
+	t->fx = &c->fx;
+	for (i = 0; i < 2; i++)
+		t->fd[i] = fx__prog(t->fx, fx__tbpf(objs[i]),
+				    fx__pick(t->fx, "tos_mark", "tos_mark_tc"));
 	return t;
 }
 
@@ -104,14 +64,11 @@ static struct pkt_spec spec(int family, __u8 proto, __u8 tos)
 static __u32 run(struct t *t, int k, const __u8 *in, __u32 len, __u8 *out,
 		 const char *what)
 {
-	__u32 out_len = 0, rv = ~0u;
-	int err = fx__run_prog_out(t->fd[k], in, len, out, PKT_MAX_LEN,
-				   &out_len, &rv);
+	__u32 out_len = 0;
+	__u32 rv = fx__run_out(t->fx, t->fd[k], in, len, out, PKT_MAX_LEN,
+			       &out_len);
 
-	if (err)
-		fail_msg("%s: %s: %s: BPF_PROG_TEST_RUN: %s", t->h->name,
-			 objs[k], what, strerror(-err));
-	if (rv != t->h->pass)
+	if (rv != (__u32)t->h->pass)
 		fail_msg("%s: %s: %s: verdict %u, want pass", t->h->name,
 			 objs[k], what, rv);
 	if (out_len != len)
@@ -330,21 +287,18 @@ static void t_random_ipv4(void **state)
 	}
 }
 
-#define CASES(hook, pfx)							\
-	{ pfx "table: IPv4, IPv6, ECN, options, untouched frames",		\
-	  t_rows, setup, teardown, (void *)&hook },				\
-	{ pfx "already marked: identical frame",				\
-	  t_idempotent, setup, teardown, (void *)&hook },			\
-	{ pfx "2000 random IPv4 headers: checksum always checks",		\
-	  t_random_ipv4, setup, teardown, (void *)&hook }
+#define CASE(pfx, name, fn, hk) { pfx name, fn, tm__setup, tm__teardown, (void *)&hk }
+#define CASES(hk, pfx)										\
+	CASE(pfx, "table: IPv4, IPv6, ECN, options, untouched frames", t_rows, hk),		\
+	CASE(pfx, "already marked: identical frame", t_idempotent, hk),				\
+	CASE(pfx, "2000 random IPv4 headers: checksum always checks", t_random_ipv4, hk)
 
 int main(void)
 {
-	const struct CMUnitTest xdp_tests[] = { CASES(xdp_hook, "xdp: ") };
-	const struct CMUnitTest tc_tests[] = { CASES(tc_hook, "tc: ") };
+	const struct CMUnitTest xdp_tests[] = { CASES(tm_xdp, "xdp: ") };
+	const struct CMUnitTest tc_tests[] = { CASES(tm_tc, "tc: ") };
 	int failed;
 
-	libbpf_set_print(libbpf_warn);
 	failed = cmocka_run_group_tests_name("tos_mark_xdp", xdp_tests, NULL,
 					     NULL);
 	failed += cmocka_run_group_tests_name("tos_mark_tc", tc_tests, NULL,

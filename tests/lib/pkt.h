@@ -7,8 +7,8 @@
  * or an ARP request. The IPv4 header checksum and the UDP/TCP checksums
  * are right, so a test can check that a rewrite kept them right.
  *
- * Header-only, like bpf_fixture.h: each tests/bpf/test_*.c is built from
- * its one source file.
+ * Header-only and free of cmocka: the bench tools build their frames with
+ * it too (tools/bench_split.c).
  */
 #ifndef __TAILGATE_TEST_PKT_H
 #define __TAILGATE_TEST_PKT_H

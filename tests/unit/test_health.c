@@ -319,6 +319,131 @@ static void test_inconclusive_with_baseline(void **state)
 	assert_true(r.base_drop_ratio == 0.0);
 }
 
+/* A sample with its final verdicts: pass, drop, aborted, tx, redirect. */
+static struct health_sample outs(uint64_t pass, uint64_t drop, uint64_t tx, uint64_t redirect)
+{
+	struct health_sample s = { pass + drop + tx + redirect, drop, 0, 0,
+				   { pass, drop, 0, tx, redirect } };
+
+	return s;
+}
+
+static const struct plan_gates vgates = {
+	.min_packets = 100,
+	.max_drop_ratio = 1,		/* out of the way: the verdict gate decides */
+	.max_drop_ratio_delta = 1,
+	.max_verdict_delta = 0.05,
+	.min_rate_ratio = 0.5,
+};
+
+/* A stage that bounces every packet (XDP_TX) drops nothing: caught here. */
+static void test_verdict_tx_bounce(void **state)
+{
+	struct health_sample s = outs(0, 0, 1000, 0), b = outs(1000, 0, 0, 0);
+	struct health_result r;
+
+	health__judge(&vgates, &s, &b, &r);
+	assert_int_equal(r.verdict, HEALTH_FAIL);
+	assert_string_equal(r.gate, "max_verdict_delta");
+	assert_true(r.value > 0.99);
+	assert_non_null(strstr(r.reason, "tx is 1 of packets against 0"));
+}
+
+/* Pass turned into redirect, just past the bound; just under it passes. */
+static void test_verdict_bound(void **state)
+{
+	struct health_sample b = outs(1000, 0, 0, 0), over = outs(940, 0, 0, 60),
+			     under = outs(960, 0, 0, 40);
+	struct health_result r;
+
+	health__judge(&vgates, &over, &b, &r);
+	assert_int_equal(r.verdict, HEALTH_FAIL);
+	assert_string_equal(r.gate, "max_verdict_delta");
+	health__judge(&vgates, &under, &b, &r);
+	assert_int_equal(r.verdict, HEALTH_OK);
+}
+
+/* No baseline, or one below min_packets, or no outcomes: nothing to compare. */
+static void test_verdict_needs_baseline(void **state)
+{
+	struct health_sample s = outs(0, 0, 1000, 0), small = outs(50, 0, 0, 0);
+	struct health_result r;
+
+	health__judge(&vgates, &s, NULL, &r);
+	assert_int_equal(r.verdict, HEALTH_OK);
+	health__judge(&vgates, &s, &small, &r);
+	assert_int_equal(r.verdict, HEALTH_OK);
+}
+
+static void judge_rate(double now, double before, double base_now, double base_before,
+		       double expect, struct health_result *r)
+{
+	struct health_sample s = outs(1000, 0, 0, 0), b = outs(1000, 0, 0, 0);
+	struct health_input in = { .win = &s, .base = &b, .rate_now = now, .rate_before = before,
+				   .base_rate_now = base_now, .base_rate_before = base_before,
+				   .expect_now = expect };
+
+	health__judge_input(&vgates, &in, r);
+}
+
+/* Traffic stopped mid-analysis (link down): earlier packets do not save it. */
+static void test_rate_collapse(void **state)
+{
+	struct health_result r;
+
+	judge_rate(0, 200, 200, 200, 100, &r);
+	assert_int_equal(r.verdict, HEALTH_FAIL);
+	assert_string_equal(r.gate, "min_rate_ratio");
+	judge_rate(90, 200, 200, 200, 100, &r);	/* 0.45 < 0.5 */
+	assert_int_equal(r.verdict, HEALTH_FAIL);
+	judge_rate(110, 200, 200, 200, 100, &r);	/* 0.55 */
+	assert_int_equal(r.verdict, HEALTH_OK);
+}
+
+/* Traffic fell everywhere: not this version's doing, never healthy either. */
+static void test_rate_fell_everywhere(void **state)
+{
+	struct health_result r;
+
+	judge_rate(0, 200, 10, 200, 100, &r);
+	assert_int_equal(r.verdict, HEALTH_INCONCLUSIVE);
+	assert_string_equal(r.gate, "min_rate_ratio");
+}
+
+/* Too little traffic before the flip (or the gate off): no rate judgement. */
+static void test_rate_not_judged(void **state)
+{
+	struct plan_gates off = vgates;
+	struct health_result r;
+
+	judge_rate(0, 20, 200, 200, 10, &r);	/* 10 expected packets: says nothing */
+	assert_int_equal(r.verdict, HEALTH_OK);
+	off.min_rate_ratio = 0;
+	{
+		struct health_sample s = outs(1000, 0, 0, 0);
+		struct health_input in = { .win = &s, .rate_now = 0, .rate_before = 200,
+					   .base_rate_now = -1, .base_rate_before = -1,
+					   .expect_now = 100 };
+
+		health__judge_input(&off, &in, &r);
+	}
+	assert_int_equal(r.verdict, HEALTH_OK);
+}
+
+/* A verdict gate names the cause before the rate gate does. */
+static void test_drop_before_rate(void **state)
+{
+	struct plan_gates g = vgates;
+	struct health_sample s = outs(0, 1000, 0, 0), b = outs(1000, 0, 0, 0);
+	struct health_input in = { .win = &s, .base = &b, .rate_now = 0, .rate_before = 200,
+				   .base_rate_now = 200, .base_rate_before = 200, .expect_now = 100 };
+	struct health_result r;
+
+	g.max_drop_ratio = 0.01;
+	health__judge_input(&g, &in, &r);
+	assert_string_equal(r.gate, "max_drop_ratio");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -341,6 +466,13 @@ int main(void)
 		cmocka_unit_test(test_small_baseline_unused),
 		cmocka_unit_test(test_empty_baseline_min_zero),
 		cmocka_unit_test(test_inconclusive_with_baseline),
+		cmocka_unit_test(test_verdict_tx_bounce),
+		cmocka_unit_test(test_verdict_bound),
+		cmocka_unit_test(test_verdict_needs_baseline),
+		cmocka_unit_test(test_rate_collapse),
+		cmocka_unit_test(test_rate_fell_everywhere),
+		cmocka_unit_test(test_rate_not_judged),
+		cmocka_unit_test(test_drop_before_rate),
 	};
 
 	return cmocka_run_group_tests_name("health", tests, NULL, NULL);

@@ -5,15 +5,19 @@
  * program the plan names, so each one is judged on its own.
  *
  *   bad_bounds  reads the Ethernet header without checking data_end
- *               ("invalid access to packet")
+ *               ("invalid access to packet", then "R1 offset is outside
+ *               of the packet", the line tailgate quotes)
  *   bad_null    writes through a hash lookup's result without a NULL check
  *               ("invalid mem access 'map_value_or_null'"). A hash map on
  *               purpose: since 6.14 the verifier proves an array lookup
  *               with a constant in-range key non-NULL and would accept it.
  *
+ * Each says, next to its code, what the tables expect (expect.h): the
+ * verifier's reason and the instruction tailgate's message must name.
  * Never use them outside tests.
  */
 #include "tailgate_stage.h"
+#include "expect.h"
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -40,7 +44,10 @@ static __always_inline enum tg_verdict nullderef_body(struct tg_pkt *pkt)
 	return TG_CONTINUE;
 }
 
+/* What each must be refused with (expect.h); the tc twins expect the same. */
+__tg_reject("standalone") __tg_msg("offset is outside of the packet") __tg_insn("71")
 TG_STAGE(bad_bounds, unchecked_body)
+__tg_reject("standalone") __tg_msg("invalid mem access 'map_value_or_null'") __tg_insn("db")
 TG_STAGE(bad_null, nullderef_body)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
