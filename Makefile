@@ -167,23 +167,17 @@ $(BUILD)/tools/%: tools/%.c
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) $< -o $@ $(LDLIBS)
 
 # The bench tools load and run through the orchestrator's own modules
-# (every object but main.o, as the tests link them).
-$(BENCH_BINS): $(BUILD)/tools/%: tools/%.c $(ORCH_LIB_OBJS)
+# (every object but main.o, as the tests link them); tools/lib/ is code
+# they share, with no main of its own.
+$(BUILD)/obj/tools/%.o: tools/lib/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) $< $(ORCH_LIB_OBJS) -o $@ $(LDLIBS)
-
-# The bench tools load and flip through the orchestrator's own modules
-# (every object but main.o, as the unit tests link them).
-$(BUILD)/obj/tools/%.o: tools/lib/%.c $(wildcard tools/lib/*.h)
-	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(BENCH_BINS): $(BUILD)/tools/%: tools/%.c $(ORCH_LIB_OBJS) $(BENCH_LIB_OBJS)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $< $(ORCH_LIB_OBJS) $(BENCH_LIB_OBJS) -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) $< $(ORCH_LIB_OBJS) $(BENCH_LIB_OBJS) -o $@ $(LDLIBS)
 
 # The README's test command: unit, BPF test-run tables, integration.
 test: deps

@@ -169,11 +169,11 @@ section_dispatch() {
 	`build/tools/bench_dispatch`, linked against the orchestrator's objects.
 	Every tailgate variant is loaded the way tailgate loads it: `ap__prepare()`
 	makes an attach point's maps for tgbn0 in memory (nothing pinned, nothing
-	attached), a plan is parsed by `plan.c`, its objects read by `stage.c`,
+	attached), a plan is parsed by `plan.c`, its objects read by `object.c`,
 	`gen__load()` wraps and loads the stages (`compose__fused()` or
 	`compose__chained()`, as the plan's `datapath` says), `gen__install()`
 	writes bank A and `ap__flip()` slot 0; the real dispatcher comes from
-	`disp.c`. The packet (64-byte Ethernet/IPv4/UDP) enters the dispatcher
+	`disp.c` (`disp__load_mem()`). The packet (64-byte Ethernet/IPv4/UDP) enters the dispatcher
 	with `BPF_PROG_TEST_RUN`. ns/packet is the kernel's own timing of the
 	program runs (whole ns): with repeat > 1 an XDP test run adds the program
 	to the kernel's XDP dispatcher and takes it out again around the timed

@@ -10,7 +10,7 @@
  * Every tailgate variant is loaded by the orchestrator's own code, linked
  * in: ap__prepare() makes an attach point's maps in memory for IFNAME
  * (nothing pinned, nothing attached), a plan is parsed by plan.c, the
- * stage objects read by stage.c, gen__load() wraps and loads them (fused
+ * stage objects read by object.c, gen__load() wraps and loads them (fused
  * or chained, as the plan's datapath says), gen__install() writes the
  * bank, ap__flip() slot 0; the dispatchers come from disp.c and the
  * counters are read through counters.c. The packet goes through the
@@ -43,6 +43,7 @@
 #include "disp.h"
 #include "gen.h"
 #include "log.h"
+#include "object.h"
 #include "plan.h"
 #include "slots.h"
 #include "stage.h"
@@ -131,7 +132,6 @@ static struct plan *make_plan(enum plan_hook hook, const char *obj, const char *
 static void tgap_open(struct hook_bench *h, struct tgap *t)
 {
 	struct disp_state plain = { .kind = DISP_PLAIN };
-	struct disp_maps r;
 	int err;
 
 	memset(t, 0, sizeof(*t));
@@ -141,10 +141,9 @@ static void tgap_open(struct hook_bench *h, struct tgap *t)
 		die("ap__prepare (is the interface there?)", err);
 	if (t->ap.attached)
 		die("the interface already has a tailgate dispatcher; use a fresh pin root", EEXIST);
-	r = (struct disp_maps){ t->ap.slots_fd, t->ap.stats_fd, t->ap.info_fd, -1 };
-	err = disp__load(h->hook, &plain, &r, &t->disp_fd, NULL);
+	err = disp__load_mem(&t->ap, &plain, &t->disp_fd);
 	if (err)
-		die("disp__load", err);
+		die("disp__load_mem", err);
 }
 
 /* gen__load() + gen__install() of @n stages into @bank. */
@@ -157,7 +156,7 @@ static void tgap_gen(struct tgap *t, unsigned int bank, uint64_t gen, const char
 	int i, err;
 
 	for (i = 0; i < n; i++)
-		if ((err = stage__read(&p->stages[i], &src[i])))
+		if ((err = object__read(&p->stages[i], &src[i])))
 			die("stage__read", err);
 	spec.plan = p;
 	spec.src = src;
@@ -169,7 +168,7 @@ static void tgap_gen(struct tgap *t, unsigned int bank, uint64_t gen, const char
 	if (err)
 		die("gen__install", err);
 	for (i = 0; i < n; i++)
-		stage__free_src(&src[i]);
+		object__free(&src[i]);
 	plan__free(p);
 }
 
@@ -205,19 +204,14 @@ static void tgap_oldhdr(struct hook_bench *h, struct tgap *t, int n)
 }
 
 /* The splitting dispatcher on @t's maps, new bank 1, weight SPLIT_WEIGHT. */
-static void tgap_split(struct hook_bench *h, struct tgap *t)
+static void tgap_split(struct tgap *t)
 {
 	struct disp_state want = { .kind = DISP_SPLIT, .new_slot = TG_BANK_BASE(1) };
-	struct disp_maps r = { t->ap.slots_fd, t->ap.stats_fd, t->ap.info_fd, -1 }, made;
 	int err;
 
-	err = disp__load(h->hook, &want, &r, &t->split_fd, &made);
+	err = disp__load_mem(&t->ap, &want, &t->split_fd);
 	if (err)
-		die("disp__load (split)", err);
-	close(made.slots_fd);
-	close(made.stats_fd);
-	close(made.info_fd);
-	t->ap.split_fd = made.split_fd;	/* ap__close() closes it */
+		die("disp__load_mem (split)", err);
 	err = ap__set_weight(&t->ap, SPLIT_WEIGHT, 0x5eed);
 	if (err)
 		die("ap__set_weight", err);
@@ -318,7 +312,7 @@ static void hook_setup(struct hook_bench *h, enum plan_hook hook)
 		for (enum variant v = 0; v < NR_VARIANTS; v++)
 			if (has_ap(v) && ap__flip(&h->tg[v][li].ap, 0))
 				die("ap__flip", errno);
-		tgap_split(h, &h->tg[V_FUSED][li]);
+		tgap_split(&h->tg[V_FUSED][li]);
 		load_libxdp(h, li);
 	}
 	h->mono = load_obj("tests/bpf/bench_mono.bpf.o", h->xdp);
@@ -396,25 +390,26 @@ static int variant_fd(struct hook_bench *h, enum variant v, int li)
 static double run_one(struct hook_bench *h, enum variant v, int li, __u32 repeat, double *wall)
 {
 	unsigned char pkt[PKT_LEN];
-	__u32 rv = ~0u, kns = 0;
+	struct bpfutil_run run = { .data = pkt, .len = sizeof(pkt), .repeat = repeat };
 	double t0, t1;
 	int err;
 
 	make_packet(pkt);
 	t0 = now_ns();
-	err = bpfutil__test_run(variant_fd(h, v, li), pkt, sizeof(pkt), repeat, &rv, &kns);
+	err = bpfutil__test_run(variant_fd(h, v, li), &run);
 	t1 = now_ns();
 	if (err)
 		die("BPF_PROG_TEST_RUN", err);
-	if (rv != (h->xdp ? XDP_PASS : TC_ACT_OK)) {
-		fprintf(stderr, "bench_dispatch: %s/%d: unexpected verdict %u\n", vname[v], lens[li], rv);
+	if (run.retval != (h->xdp ? XDP_PASS : TC_ACT_OK)) {
+		fprintf(stderr, "bench_dispatch: %s/%d: unexpected verdict %u\n", vname[v], lens[li],
+			run.retval);
 		exit(1);
 	}
 	if (has_ap(v) || v == V_SPLIT)
 		h->tg[v == V_SPLIT ? V_FUSED : v][li].sent += repeat;
 	if (wall)
 		*wall = (t1 - t0) / repeat;
-	return kns;
+	return run.duration;
 }
 
 /* Interleaved: every round runs every variant once, so drift and other
