@@ -276,6 +276,44 @@ static size_t main_len(const struct compose_stage *s)
 }
 
 /*
+ * Does the stage's own code (its subprograms keep r6-r9, helpers too)
+ * write @reg? Every ALU op and load writes its dst, a fetching atomic its
+ * src.
+ */
+static bool writes_reg(const struct compose_stage *s, __u8 reg)
+{
+	size_t len = main_len(s), i;
+
+	for (i = 0; i < len; i++) {
+		const struct bpf_insn *in = &s->insns[i];
+		__u8 cls = BPF_CLASS(in->code);
+
+		if ((cls == BPF_ALU || cls == BPF_ALU64 || cls == BPF_LDX) && in->dst_reg == reg)
+			return true;
+		if (in->code == (BPF_LD | BPF_DW | BPF_IMM)) {
+			if (in->dst_reg == reg)
+				return true;
+			i++;
+		}
+		if (cls == BPF_STX && BPF_MODE(in->code) == BPF_ATOMIC && (in->imm & BPF_FETCH) &&
+		    in->src_reg == reg)
+			return true;
+	}
+	return false;
+}
+
+/* Does any stage write @reg? */
+static bool any_writes_reg(const struct compose_stage *s, int n, __u8 reg)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (writes_reg(&s[i], reg))
+			return true;
+	return false;
+}
+
+/*
  * The stage's own code in place of a call: its exits jump to what
  * follows it, where r0 holds its verdict as a return would leave it.
  */
@@ -317,11 +355,17 @@ static void run_stage(struct insn_buf *b, const struct compose_opts *o, const st
 	load_len(b, o);
 	insn__emit(b, I_MOV64_REG(BPF_REG_1, R_CTX));
 	if (f->inl) {
-		insn__emit(b, I_STX_DW(BPF_REG_10, R_LEN, f->len));
+		/* Only what the stage's own code overwrites is saved and reloaded. */
+		bool ctx = writes_reg(s, R_CTX), len = writes_reg(s, R_LEN);
+
+		if (len)
+			insn__emit(b, I_STX_DW(BPF_REG_10, R_LEN, f->len));
 		inline_body(b, out, s);
 		insn__emit(b, I_MOV64_REG(R_VERDICT, BPF_REG_0));
-		insn__emit(b, I_LDX_DW(R_CTX, BPF_REG_10, f->ctx));
-		insn__emit(b, I_LDX_DW(R_LEN, BPF_REG_10, f->len));
+		if (ctx)
+			insn__emit(b, I_LDX_DW(R_CTX, BPF_REG_10, f->ctx));
+		if (len)
+			insn__emit(b, I_LDX_DW(R_LEN, BPF_REG_10, f->len));
 	} else {
 		insn__call_label(b, entry);
 		insn__emit(b, I_MOV64_REG(R_VERDICT, BPF_REG_0));
@@ -450,7 +494,7 @@ int compose__chained(const struct compose_opts *o, const struct compose_stage *s
 	cont = insn__new_label(&b);
 	cont_bare = insn__new_label(&b);
 	insn__emit(&b, I_MOV64_REG(R_CTX, BPF_REG_1));
-	if (f.inl)
+	if (f.inl && writes_reg(s, R_CTX))
 		insn__emit(&b, I_STX_DW(BPF_REG_10, R_CTX, f.ctx));
 	run_stage(&b, o, &f, s, entry, last ? -1 : cont, last ? -1 : cont_bare, out);
 	if (!last && hands_on(o, s)) {
@@ -508,7 +552,7 @@ int compose__fused(const struct compose_opts *o, const struct compose_stage *s, 
 		if (!hands_on(o, &s[i]))
 			n = i + 1;
 	insn__emit(&b, I_MOV64_REG(R_CTX, BPF_REG_1));
-	if (f.inl)
+	if (f.inl && any_writes_reg(s, n, R_CTX))
 		insn__emit(&b, I_STX_DW(BPF_REG_10, R_CTX, f.ctx));
 	for (i = 0; i < n; i++) {
 		bool last = i == n - 1;
