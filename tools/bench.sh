@@ -37,6 +37,7 @@ FLIP_MS=${BENCH_FLIP_MS:-10}
 TG=${BENCH_TAILGATE:-$B/tailgate}	# override only to try a private build
 BD=$B/tools/bench_dispatch
 BF=$B/tools/bench_flip
+BS=$B/tools/bench_split
 TT=$B/tools/tgtraffic
 
 NSA=tgbn$$a
@@ -206,16 +207,39 @@ section_dispatch() {
 	  header: each stage counts itself into its `.rodata` slot and tail-calls
 	  its `.rodata` next slot; loaded with `bpfutil__set_rodata()`, written
 	  with `slots__set()`), both chained behind the real dispatcher.
-	- **splitting dispatcher**: `bpf/split.bpf.c` as built on this branch,
-	  loaded by `disp__load()` onto the fused attach points (the same
-	  generation in both banks), weight set with `ap__set_weight()`.
+	- **splitting dispatcher**: `bpf/split.bpf.c` (the weighted canary's, from
+	  branch split-datapath, merged on main), loaded by `disp__load_mem()`
+	  onto the fused attach points (the same generation in both banks),
+	  weight 50 % set with `ap__set_weight()`; this run's one flow hashes to
+	  one of the two banks, both count.
 	EOF
 	cat "$OUT/dispatch.md"
 	echo
 	echo "Load average when these runs started: $load (the bench waits up to 3 minutes for it to fall below 1; this machine is shared). Raw data: \`build/bench/dispatch.tsv\` (every run: kernel and wall ns per packet)."
 }
 
-# 2. The plot
+# 2. The splitting dispatcher by frame kind and weight
+
+section_split() {
+	log "splitting dispatcher: bench_split, repeat $REPEAT, 15 rounds"
+	"$BS" -r "$REPEAT" -n 15 >"$OUT/split.md"
+	cat <<-'EOF'
+
+	## Splitting dispatcher by frame kind and weight
+
+	`build/tools/bench_split` (from branch split-datapath, on the orchestrator's
+	attach point: `ap__prepare_mem()`, `disp__load_mem()`, `ap__set_weight()`):
+	the splitting dispatcher against the plain one on the same frame, each
+	variant paired with a plain run in the same round, stub generations in
+	both banks; the extra is the mean of the middle half of the paired
+	differences. This is the cost of the flow hash by frame kind (the
+	dispatch tables above show it in front of real fused generations, one
+	IPv4 UDP flow, weight 50 %).
+	EOF
+	cat "$OUT/split.md"
+}
+
+# 3. The plot
 
 section_plot() {
 	local h v k
@@ -269,21 +293,21 @@ section_plot() {
 }
 LENS=(1 2 4 8 16)
 
-# 3. Rollouts: apply, flips, weights, loss
+# 4. Rollouts: apply, flips, weights, loss
 source "$ROOT/tools/lib/bench_rollout.sh"
 
-# 4. What bounds the results, with this run's numbers
+# 5. What bounds the results, with this run's numbers
 source "$ROOT/tools/lib/bench_report.sh"
 
 # Run
 
 topo_up
-if [[ -x $BD ]]; then
-	for s in section_dispatch section_plot; do
+if [[ -x $BD && -x $BS ]]; then
+	for s in section_dispatch section_plot section_split; do
 		$s >"$OUT/$s.md" || { FAILED+=("$s"); log "$s failed"; }
 	done
 else
-	FAILED+=("bench_dispatch (not built)")
+	FAILED+=("bench_dispatch or bench_split (not built)")
 fi
 if [[ $HAVE_CLI == 1 ]]; then
 	run_rollouts
@@ -306,7 +330,7 @@ summary >"$OUT/summary.md"
 		echo
 		echo "Not measured in this run: ${FAILED[*]}."
 	fi
-	for s in section_dispatch section_plot "${ROLLOUT_SECTIONS[@]}" section_bounds; do
+	for s in section_dispatch section_plot section_split "${ROLLOUT_SECTIONS[@]}" section_bounds; do
 		[[ -s $OUT/$s.md ]] && { echo; cat "$OUT/$s.md"; }
 	done
 } >"$RESULTS"

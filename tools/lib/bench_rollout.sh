@@ -308,8 +308,7 @@ section_weight() {
 	through \`disp.c\` with the split map, \`bpf_link_update()\`), the weight
 	changed between 1 % and 5 % with \`ap__set_weight()\` (one write of the
 	pinned \`split\` map) on one attach point and across all $NIF, then the
-	plain dispatcher back with \`ap__serve()\`. The splitting dispatcher here is
-	\`bpf/split.bpf.c\` as it is on this branch (see the summary).
+	plain dispatcher back with \`ap__serve()\`.
 
 	EOF
 	cat "$OUT/weight.md"

@@ -177,6 +177,20 @@ static void report_main(const struct bench_results *h, const char *hk, int round
 	s = icpt_sum(h, V_LIBXDP, V_MONO, rounds);
 	put(hk, "fixed_libxdp", s);
 	printf("; libxdp model − monolith: %.2f ns (%.2f–%.2f).\n", s.med, s.min, s.max);
+	printf("A tail call, per program added to a chain ((chained − fused) / (stages − 1), per run):");
+	for (li = 1; li < NR_LENS; li++) {
+		double v[MAX_ROUNDS];
+		int r;
+
+		for (r = 0; r < rounds; r++)
+			v[r] = (h->ns[V_CHAINED][li][r] - h->ns[V_FUSED][li][r]) / (lens[li] - 1);
+		s = summarize(v, rounds);
+		snprintf(key, sizeof(key), "tailhop_%d", lens[li]);
+		put(hk, key, s);
+		printf("%s %d stages %.2f ns (%.2f–%.2f)", li > 1 ? "," : "", lens[li], s.med, s.min,
+		       s.max);
+	}
+	printf(".\n");
 	printf("Empty program (the test-run harness floor, in every figure above): %.2f ns (%.2f–%.2f).\n",
 	       m[V_FLOOR][0].med, m[V_FLOOR][0].min, m[V_FLOOR][0].max);
 }
