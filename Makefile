@@ -30,6 +30,8 @@ DEB_PKGS := clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libyaml-dev \
 # prometheus is only there for promtool (Debian ships it nowhere smaller);
 # tools/deps.sh installs without recommends, so no node_exporter comes
 # with it. python3-prometheus-client parses the metrics a second way.
+# `make check` alone needs the two static checkers.
+CHECK_PKGS := clang-format cppcheck
 
 # Plain `make` on a fresh machine: stop at once, naming `make deps`,
 # rather than fail half-way through the build. Targets that run deps
@@ -310,13 +312,20 @@ uninstall:
 		$(DESTDIR)$(INCLUDEDIR)/tailgate 2>/dev/null || true
 	$(Q)printf '  %-8s %s\n' UNINST '$(DESTDIR)$(PREFIX)'
 
+# Static checks that fail the target: the formatting .clang-format
+# describes (make format applies it) and cppcheck's warnings, with libbpf's
+# macros explained to it by tools/cppcheck/libbpf.cfg.
+CHECK_SRCS := $(wildcard orchestrator/*.[ch] tools/*.c)
+
 check: all
-	$(Q)clang-format --dry-run --Werror orchestrator/*.[ch] tools/*.c 2>&1 | head -50; true
+	$(Q)tools/deps.sh $(CHECK_PKGS)
+	$(Q)clang-format --dry-run --Werror $(CHECK_SRCS)
 	$(Q)cppcheck -q --error-exitcode=1 --enable=warning,portability \
-		--suppress=missingIncludeSystem -Iorchestrator orchestrator tools
+		--library=tools/cppcheck/libbpf.cfg --suppress=missingIncludeSystem \
+		-Iorchestrator -Itests/lib orchestrator tools
 
 format:
-	$(Q)clang-format -i orchestrator/*.[ch] tools/*.c
+	$(Q)clang-format -i $(CHECK_SRCS)
 
 clean:
 	$(Q)rm -rf $(BUILD)

@@ -121,6 +121,12 @@ static void exec_gate(struct run *r, int i, struct health_result *res)
 	out->output[out->output_len < 160 ? out->output_len : 160] = '\0';
 	if (!err && out->outcome == GATE_EXEC_EXITED)
 		k = snprintf(res->reason, sizeof(res->reason), "exec check exited %d", out->exit_code);
+	else if (!err && out->outcome == GATE_EXEC_NO_START)
+		k = snprintf(res->reason, sizeof(res->reason), "exec check %.64s did not start: %s",
+			     argv[0], strerror(out->err));
+	else if (!err && out->outcome == GATE_EXEC_SIGNALED)
+		k = snprintf(res->reason, sizeof(res->reason), "exec check killed by signal %d",
+			     out->signal);
 	else
 		k = snprintf(res->reason, sizeof(res->reason), "exec check: %s",
 			     err ? strerror(-err) : gate_exec__outcome_name(out->outcome));
@@ -261,6 +267,13 @@ enum analysis_outcome analysis__run(struct run *r, const struct ro_action *a)
 		elapsed += step;
 		wi = -1;
 		v = judge_all(r, w, a, elapsed, &worst, &wi);
+		/* A signal during the judgement (an exec check it cut short) is
+		 * a signal, not a breach: on_failure: pause must not apply. */
+		if (signals__pending()) {
+			free(w);
+			ui__flush();
+			return ANALYSIS_STOPPED;
+		}
 		if (v == HEALTH_FAIL || wi < 0)
 			break;	/* breached, or every judged interface is gone */
 	}

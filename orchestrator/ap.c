@@ -280,6 +280,7 @@ out_close:
 static void read_bank(struct ap *ap, int b)
 {
 	struct ap_bank *bk = &ap->bank[b];
+	struct gen_record rec;
 	uint64_t gen, g;
 	char name[16];
 	bool fused, f;
@@ -306,6 +307,12 @@ static void read_bank(struct ap *ap, int b)
 	for (i = 1; i < bk->nr && bk->complete; i++)
 		bk->complete = !prog_name(bk->ids[i], name) &&
 			       !ap__parse_prog_name(name, &g, &f, &k) && g == gen && !f && k == i;
+	/* The slots stop at the first empty one: a stage deleted from the
+	 * middle or the end leaves a shorter chain that looks whole. Its
+	 * record knows how many stages it has. */
+	if (bk->complete && !store__load_gen(gen, &rec) && rec.nr_stages > 0 &&
+	    rec.nr_stages != bk->nr)
+		bk->complete = false;
 }
 
 int ap__refresh(struct ap *ap)
@@ -400,14 +407,16 @@ static int write_info(struct ap *ap, bool clsact)
 	return bpf_map_update_elem(ap->info_fd, &k, &info, BPF_ANY) ? -errno : 0;
 }
 
-static void unpin_all(const struct ap *ap)
+static int unpin_all(const struct ap *ap)
 {
 	char parent[PATH_MAX];
+	int err;
 
-	pins__rm_rf(ap->dir);
+	err = pins__rm_rf(ap->dir);
 	/* The interface's directory goes with its last hook. */
 	if (!pins__path(parent, sizeof(parent), "%s/%s", pins__root(), ap->ifname))
 		rmdir(parent);
+	return err;
 }
 
 /* Attach through a link; tc falls back to clsact where TCX is missing. */
@@ -492,13 +501,20 @@ int ap__clear(struct ap *ap)
 int ap__serve(struct ap *ap, int bank, bool fail_closed)
 {
 	struct disp_state want = { .kind = DISP_PLAIN, .fail_closed = bank >= 0 && fail_closed };
+	bool same;
 	int err;
 
-	err = bank >= 0 ? ap__flip(ap, bank) : ap__clear(ap);
-	if (err)
+	same = ap->disp.kind == DISP_PLAIN && ap->disp.fail_closed == want.fail_closed &&
+	       ap->disp.prog_id;
+	/* Emptying slot 0: fail-open first, or packets meet a fail-closed
+	 * dispatcher with nothing to call in between. */
+	if (bank < 0) {
+		err = same ? 0 : ap__set_dispatcher(ap, &want, 0, 0);
+		return err ?: ap__clear(ap);
+	}
+	err = ap__flip(ap, bank);
+	if (err || same)
 		return err;
-	if (ap->disp.kind == DISP_PLAIN && ap->disp.fail_closed == want.fail_closed && ap->disp.prog_id)
-		return 0;
 	return ap__set_dispatcher(ap, &want, 0, 0);
 }
 
@@ -597,7 +613,8 @@ int ap__detach(struct ap *ap)
 	if (ap->ops)
 		err = ap->ops->detach(ap);
 	fault__point("after-link-detach");
-	unpin_all(ap);
+	/* Pins left behind are not "detached": say so, the next run retries. */
+	err = unpin_all(ap) ?: err;
 	ap__close(ap);
 	return err;
 }

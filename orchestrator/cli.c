@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "history.h"
 #include "journal.h"
 #include "lock.h"
 #include "log.h"
@@ -161,7 +162,7 @@ void cli__run_json(jsonw_t *w, const struct run *r)
 void cli__rollout_json(jsonw_t *w)
 {
 	struct rollout *ro = calloc(1, sizeof(*ro));
-	int i, err;
+	int err;
 
 	jsonw_name(w, "rollout");
 	err = ro ? journal__load(ro) : -ENOMEM;
@@ -182,16 +183,7 @@ void cli__rollout_json(jsonw_t *w)
 	if (ro->weight_bp)
 		jsonw_float_field(w, "weight", ro->weight_bp / 100.0);
 	jsonw_string_field(w, "reason", ro->reason);
-	jsonw_name(w, "interfaces");
-	jsonw_start_array(w);
-	for (i = 0; i < ro->nr; i++) {
-		jsonw_start_object(w);
-		jsonw_string_field(w, "ifname", ro->t[i].ifname);
-		jsonw_bool_field(w, "canary", ro->t[i].canary);
-		jsonw_string_field(w, "state", journal__target_state_name(ro->t[i].state));
-		jsonw_end_object(w);
-	}
-	jsonw_end_array(w);
+	history__json_interfaces(w, ro);
 	jsonw_end_object(w);
 	free(ro);
 }

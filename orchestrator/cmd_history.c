@@ -13,6 +13,8 @@
 #include "cli.h"
 #include "history.h"
 #include "jsonr.h"
+#include "log.h"
+#include "pins.h"
 #include "out.h"
 #include "files.h"
 #include "tailgate.h"
@@ -80,6 +82,10 @@ static int run_history(void *cfg, char **pos, int nr)
 		jsonw_end_array(out__json());
 	else if (!n && !err)
 		out__info("no rollouts yet");
+	if (err)
+		pr_warn("history: cannot read %s/%s: %s; move it aside to start a new one\n",
+			pins__state_dir(), HISTORY_FILE,
+			err == -EINVAL ? "not a regular file" : strerror(-err));
 	return err;
 }
 

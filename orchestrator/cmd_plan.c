@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "compose.h"
 #include "out.h"
 #include "runner.h"
 #include "tailgate.h"
@@ -71,7 +72,7 @@ static void print_text(const struct run *r)
 		verdicts(cont, sizeof(cont), gl->st[i].continue_on);
 		printf("  %2d %-16s program %-20s insns %6u verified %7u of 1000000  stack %3u+%u of 512  continue_on [%s]%s%s\n",
 		       i + 1, p->stages[i].name, gl->st[i].program, gl->st[i].insns, gl->st[i].verified,
-		       gl->st[i].stack, 32, cont, gl->st[i].run_config ? " (XDP_RUN_CONFIG)" : "",
+		       gl->st[i].stack, COMPOSE_MAIN_STACK, cont, gl->st[i].run_config ? " (XDP_RUN_CONFIG)" : "",
 		       p->stages[i].mode == PLAN_MODE_SHADOW ? " shadow" : "");
 	}
 	printf("datapath: %s\n", gl->shape_why);

@@ -29,6 +29,7 @@
 #include "journal.h"
 #include "log.h"
 #include "out.h"
+#include "pins.h"
 #include "steps.h"
 #include "store.h"
 #include "tailgate.h"
@@ -134,6 +135,9 @@ static int settle_journal(struct recover *rc)
 			  ro->plan_name, ro->id);
 	}
 	err = history__rollout(ro) ?: journal__remove();
+	if (err)
+		pr_warn("recover: the rollout of %s (generation %" PRIu64 ") cannot be recorded in the history under %s: %s; the journal is kept until it can (make the history writable, or free space, and run 'tailgate recover' again)\n",
+			ro->plan_name, ro->id, pins__state_dir(), strerror(-err));
 	free(ro);
 	return err;
 }
@@ -189,8 +193,14 @@ static void repair(struct recover *rc, struct ap *ap, struct ap_record *rec)
 	if (want >= 0 && ap->bank[want].gen)
 		store__load_gen(ap->bank[want].gen, &g);
 	fc = want >= 0 && g.gen ? g.fail_closed : ap->disp.fail_closed;
-	if (want == ap->live && ap->disp.kind == DISP_PLAIN && ap->live != AP_BANK_FOREIGN)
+	if (want == ap->live && ap->disp.kind == DISP_PLAIN && ap->live != AP_BANK_FOREIGN) {
+		if (want >= 0 && ap->bank[want].gen && !ap->bank[want].complete) {
+			pr_warn("recover %s/%s: generation %" PRIu64 " serves with stages missing from its slots and no complete generation is loaded to serve instead; 'tailgate apply --force PLAN' installs a whole one\n",
+				ap->ifname, plan__hook_name(ap->hook), ap->bank[want].gen);
+			rc->errors++;
+		}
 		return;
+	}
 	err = ap__serve(ap, want, fc);
 	if (err) {
 		problem(rc, ap->ifname, ap->hook, err);
@@ -210,7 +220,10 @@ static int check_ap(const char *ifname, enum plan_hook hook, void *ctx)
 	err = ap__open(&ap, ifname, hook);
 	if (err == -ENOENT || err == -ENODEV || err == -ESTALE || err == -ENOLINK) {
 		ap__detach(&ap);
-		store__remove_ap(ifname, hook);
+		/* A gone or re-created interface keeps its record: 'tailgate
+		 * restore IFACE' re-installs its generation from it once back. */
+		if (err != -ENODEV && err != -ESTALE)
+			store__remove_ap(ifname, hook);
 		note(rc, ifname, hook,
 		     err == -ENOENT  ? "pins without an attached dispatcher removed" :
 		     err == -ENODEV  ? "interface is gone: its pins were removed" :

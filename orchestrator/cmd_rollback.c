@@ -20,6 +20,7 @@
 #include "journal.h"
 #include "log.h"
 #include "out.h"
+#include "pins.h"
 #include "store.h"
 #include "tailgate.h"
 
@@ -84,10 +85,17 @@ static enum cli_each rollback_cb(const char *ifname, enum plan_hook hook, void *
 		ap__close(&ap);
 		return c->all ? CLI_SKIPPED : CLI_REFUSED;
 	}
-	store__load_gen(ap.bank[to].gen, &g);
-	if ((g.outcome == GEN_ROLLED_BACK || g.outcome == GEN_ABORTED) && ap.bank[to].gen && !c->force) {
-		snprintf(msg, sizeof(msg), "%s/%s: bank %c holds generation %" PRIu64 " (%s), which failed its rollout; nothing older is loaded. 'tailgate rollback --force %s' flips onto it anyway",
-			 ifname, hk, 'A' + to, ap.bank[to].gen, g.plan_name, ifname);
+	/*
+	 * Only a promoted generation was vetted. No rollout is in progress
+	 * (check_no_rollout), so one still "running" is a rollout whose end
+	 * could not be recorded (a full state file system): never vetted.
+	 */
+	if (ap.bank[to].gen && !store__load_gen(ap.bank[to].gen, &g) && g.outcome != GEN_PROMOTED &&
+	    g.outcome != GEN_UNKNOWN && !c->force) {
+		snprintf(msg, sizeof(msg), "%s/%s: bank %c holds generation %" PRIu64 " (%s), which %s; nothing older is loaded. 'tailgate rollback --force %s' flips onto it anyway",
+			 ifname, hk, 'A' + to, ap.bank[to].gen, g.plan_name,
+			 g.outcome == GEN_RUNNING ? "was never promoted (its rollout's end was not recorded)" :
+						    "failed its rollout", ifname);
 		pr_warn("rollback %s\n", msg);
 		result(ifname, hook, "refused", ap.bank[ap.live].gen, msg);
 		ap__close(&ap);
@@ -107,7 +115,17 @@ static enum cli_each rollback_cb(const char *ifname, enum plan_hook hook, void *
 	if (!store__load_ap(ifname, hook, &rec)) {
 		rec.live_gen = ap.bank[to].gen;
 		rec.ifindex = ap.ifindex;
-		store__save_ap(&rec);
+		err = store__save_ap(&rec);
+		if (err) {
+			/* Served, not recorded: a restore after a reboot would
+			 * bring the other generation back. */
+			pr_warn("rollback %s, but its record cannot be written in %s (%s): 'tailgate restore' would bring back generation %" PRIu64 "; run 'tailgate recover' once there is room\n",
+				msg, pins__state_dir(), strerror(-err), ap.bank[!to].gen);
+			history__event("rollback", msg);
+			result(ifname, hook, "unrecorded", ap.bank[to].gen, msg);
+			ap__close(&ap);
+			return CLI_FAILED;
+		}
 	}
 	history__event("rollback", msg);
 	result(ifname, hook, "rolled_back", ap.bank[to].gen, msg);

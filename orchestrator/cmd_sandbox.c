@@ -119,8 +119,12 @@ static int host_up(int i)
 
 	names(i, ns, ifn, a4, p4, a6, p6);
 	if (if_nametoindex(ifn) && !ours(ifn)) {
-		pr_warn("sandbox: %s exists and was not made by the sandbox; it is left alone: remove it yourself, or run the sandbox with fewer interfaces (--count %d)\n",
-			ifn, i);
+		if (i)
+			pr_warn("sandbox: %s exists and was not made by the sandbox; it is left alone: remove it yourself, or run the sandbox with fewer interfaces (--count %d)\n",
+				ifn, i);
+		else
+			pr_warn("sandbox: %s exists and was not made by the sandbox; it is left alone: remove it yourself to run the sandbox\n",
+				ifn);
 		return -EEXIST;
 	}
 	if (ns_exists(ns) && if_nametoindex(ifn) == 0) {

@@ -111,6 +111,6 @@ enum tg_verdict compose__verdict(bool xdp, int code);
  * Frame the wrapper's main adds below the stage: bytes, as the verifier
  * rounds it (called stages; inlined, main's frame is the stage's + 20).
  */
-#define COMPOSE_MAIN_STACK	32
+#define COMPOSE_MAIN_STACK	32u
 
 #endif /* __TG_COMPOSE_H */

@@ -42,9 +42,11 @@ static int take(struct bpf_program *p, struct bpf_map *slots, struct bpf_map *st
 		m.split_fd = dup_fd(bpf_map__fd(split));
 	if (m.slots_fd < 0 || m.stats_fd < 0 || m.info_fd < 0 || (split && m.split_fd < 0)) {
 		close(*prog_fd);
-		for (int *f = &m.slots_fd; f <= &m.split_fd; f++)
-			if (*f >= 0)
-				close(*f);
+		int fds[] = { m.slots_fd, m.stats_fd, m.info_fd, m.split_fd };
+
+		for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+			if (fds[i] >= 0)
+				close(fds[i]);
 		return -EMFILE;
 	}
 	*made = m;

@@ -43,6 +43,31 @@ static int check_mode(const struct stat *st, const char *path, bool dir)
 	return 0;
 }
 
+/*
+ * The directories below hold the records: one others can write lets them
+ * swap root's own files (a rejected generation's record for a promoted
+ * one's). They are checked as the state directory is, wherever they exist.
+ */
+static int check_subdirs(void)
+{
+	static const char *const subdirs[] = { "gens", "store", "aps", "snapshots" };
+	char path[PATH_MAX];
+	struct stat st;
+	size_t i;
+	int err;
+
+	for (i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
+		if (files__path(path, sizeof(path), subdirs[i]))
+			return -ENAMETOOLONG;
+		if (lstat(path, &st))
+			continue;
+		err = check_mode(&st, path, true);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 int files__check_state_dir(bool create)
 {
 	const char *dir = pins__state_dir();
@@ -69,7 +94,8 @@ int files__check_state_dir(bool create)
 			dir);
 		return -ELOOP;
 	}
-	return check_mode(&st, dir, true);
+	err = check_mode(&st, dir, true);
+	return err ?: check_subdirs();
 }
 
 int files__mkdir(const char *rel)
@@ -149,6 +175,58 @@ char *files__read(const char *path, size_t max, size_t *len)
 		return NULL;
 	}
 	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+
+out_close:
+	close(fd);
+	errno = err;
+	return NULL;
+}
+
+char *files__read_tail(const char *path, size_t max, size_t *len)
+{
+	struct stat st;
+	char *buf, *nl;
+	off_t from = 0;
+	ssize_t n;
+	int fd, err;
+
+	fd = files__open_regular(path);
+	if (fd < 0) {
+		errno = -fd;
+		return NULL;
+	}
+	if (fstat(fd, &st)) {
+		err = errno;
+		goto out_close;
+	}
+	if (st.st_uid != geteuid() || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+		check_mode(&st, path, false);
+		err = EPERM;
+		goto out_close;
+	}
+	if ((size_t)st.st_size > max)
+		from = st.st_size - max;
+	buf = malloc(st.st_size - from + 1);
+	if (!buf) {
+		err = ENOMEM;
+		goto out_close;
+	}
+	n = pread(fd, buf, st.st_size - from, from);
+	close(fd);
+	if (n != st.st_size - from) {
+		free(buf);
+		errno = EIO;
+		return NULL;
+	}
+	buf[n] = '\0';
+	/* Cut into a line: start at the next whole one. */
+	if (from && buf[0] != '\n' && (nl = strchr(buf, '\n'))) {
+		n -= nl + 1 - buf;
+		memmove(buf, nl + 1, n + 1);
+	}
 	if (len)
 		*len = n;
 	return buf;
@@ -281,9 +359,22 @@ int files__reserve(void)
 		return -ENAMETOOLONG;
 	if (!lstat(path, &st) && S_ISREG(st.st_mode) && st.st_size >= RESERVE_BYTES)
 		return 0;
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (!lstat(path, &st) && !S_ISREG(st.st_mode)) {
+		pr_warn("%s is not a regular file; move it away (tailgate keeps its ENOSPC reserve there)\n",
+			path);
+		return -EINVAL;
+	}
+	/* O_NONBLOCK: a FIFO put there must not hang us waiting for a reader. */
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		close(fd);
+		pr_warn("%s is not a regular file; move it away (tailgate keeps its ENOSPC reserve there)\n",
+			path);
+		return -EINVAL;
+	}
+	fcntl(fd, F_SETFL, 0);
 	err = posix_fallocate(fd, 0, RESERVE_BYTES);
 	if (err == EOPNOTSUPP || err == EINVAL) {
 		/* No fallocate here: write the zeroes out. */

@@ -38,6 +38,13 @@ int files__mkdir(const char *rel);
  */
 char *files__read(const char *path, size_t max, size_t *len);
 
+/*
+ * Like files__read(), but a file larger than @max is not refused: its
+ * last @max bytes are read, from the first line that starts in them.
+ * @return a NUL-terminated heap buffer, or NULL with errno set.
+ */
+char *files__read_tail(const char *path, size_t max, size_t *len);
+
 /* Write @path (0600) atomically. @return 0 or negative errno. */
 int files__write(const char *path, const void *data, size_t len);
 

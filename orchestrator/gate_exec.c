@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -16,6 +20,7 @@
 #define SLICE_MS	50	/* how soon a stop flag is seen */
 #define DRAIN_MS	100	/* output still read after the check exited */
 #define IFNAME_TOKEN	"{ifname}"
+#define SWEEP_MS	500	/* longest wait for escaped processes to die */
 
 extern char **environ;
 
@@ -299,6 +304,75 @@ static void kill_and_reap(struct run *r)
 		r->exec_err = errno;
 }
 
+/* The parent pid in /proc/PID/stat, or -1. */
+static pid_t parent_of(const char *pid)
+{
+	char path[sizeof("/proc//stat") + NAME_MAX], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* "PID (COMM) STATE PPID ...": COMM may hold spaces and ')'. */
+	p = strrchr(buf, ')');
+	if (!p || strlen(p) < 5)
+		return -1;
+	return (pid_t)strtol(p + 4, NULL, 10);
+}
+
+/* SIGKILL and reap every child of ours; @return how many there were. */
+static int kill_children(void)
+{
+	pid_t self = getpid(), pid;
+	struct dirent *de;
+	int n = 0;
+	DIR *d;
+
+	d = opendir("/proc");
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9' || parent_of(de->d_name) != self)
+			continue;
+		pid = (pid_t)strtol(de->d_name, NULL, 10);
+		kill(-pid, SIGKILL);
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * A check that left its process group (setsid, a double fork) is not
+ * reached by the kill by group. tailgate is the checks' subreaper, so
+ * whatever they started is reparented to it when its parent dies: kill
+ * those too, until none is left. tailgate starts no other children.
+ */
+static void sweep_escaped(void)
+{
+	uint64_t end = now_ms() + SWEEP_MS;
+	struct timespec ts = { 0, 5 * 1000 * 1000 };
+	int quiet = 0;
+
+	while (quiet < 3 && now_ms() < end) {
+		if (kill_children())
+			quiet = 0;
+		else
+			quiet++;
+		nanosleep(&ts, NULL);
+	}
+}
+
 /* It exited: read what is left, briefly; its leftovers may hold the pipe. */
 static void finish_exited(struct run *r)
 {
@@ -362,6 +436,8 @@ int gate_exec__run(const struct gate_exec_req *req, struct gate_exec_result *res
 	if (err)
 		return err;
 	start = now_ms();
+	/* What the check starts and abandons comes back to us (sweep_escaped). */
+	prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
 	if (pipe2(out, O_CLOEXEC)) {
 		no_start(res, errno);
 		goto out_prep;
@@ -386,6 +462,7 @@ int gate_exec__run(const struct gate_exec_req *req, struct gate_exec_result *res
 	r.out_fd = out[0];
 	r.err_fd = rep[0];
 	supervise(req, &r, start);
+	sweep_escaped();
 	if (r.out_fd >= 0)
 		close(r.out_fd);
 	if (r.err_fd >= 0)

@@ -9,8 +9,9 @@
  * stdout and stderr into one pipe, and no other file descriptor. It is
  * bounded by a timeout and by a stop flag that a signal handler sets; on
  * either, or when it exits and leaves processes behind, the whole group
- * is killed with SIGKILL. A check that leaves its process group (setsid)
- * escapes that, as it would escape any kill by group.
+ * is killed with SIGKILL. What leaves the group (setsid, double forks)
+ * comes back to tailgate, the checks' subreaper, and is killed as well:
+ * nothing a check starts outlives it.
  *
  * Its output is kept (first GATE_EXEC_OUTPUT_MAX bytes, raw: escape it
  * before showing it) and never written to tailgate's stdout.

@@ -84,8 +84,8 @@ int gen__choose_shape(enum plan_datapath dp, const struct gen_stage_info *st, in
 		      size_t len);
 
 /* The kernel's limits that decide (exposed for tests and messages). */
-#define GEN_MAX_STACK		512
+#define GEN_MAX_STACK		512u
 #define GEN_TAIL_CALL_STACK	256	/* frames above a tail call in a subprogram */
-#define GEN_MAX_INSNS		1000000	/* program size and processed instructions */
+#define GEN_MAX_INSNS		1000000u	/* program size and processed instructions */
 
 #endif /* __TG_GEN_H */

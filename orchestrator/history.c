@@ -68,7 +68,6 @@ static void emit_rollout(jsonw_t *w, const void *arg)
 {
 	const struct rollout *ro = arg;
 	char hex[2 * SHA256_LEN + 1];
-	int i;
 
 	sha256__hex(ro->plan_sha, hex);
 	jsonw_start_object(w);
@@ -92,6 +91,14 @@ static void emit_rollout(jsonw_t *w, const void *arg)
 		jsonw_float_field(w, "threshold", ro->breach.threshold);
 		jsonw_end_object(w);
 	}
+	history__json_interfaces(w, ro);
+	jsonw_end_object(w);
+}
+
+void history__json_interfaces(jsonw_t *w, const struct rollout *ro)
+{
+	int i;
+
 	jsonw_name(w, "interfaces");
 	jsonw_start_array(w);
 	for (i = 0; i < ro->nr; i++) {
@@ -102,7 +109,6 @@ static void emit_rollout(jsonw_t *w, const void *arg)
 		jsonw_end_object(w);
 	}
 	jsonw_end_array(w);
-	jsonw_end_object(w);
 }
 
 int history__rollout(const struct rollout *ro)
@@ -142,7 +148,8 @@ static int read_file(const char *suffix, int (*cb)(const char *, void *), void *
 
 	if (path_of(path, sizeof(path), suffix))
 		return -ENAMETOOLONG;
-	buf = files__read(path, 2 * HISTORY_ROTATE + (64u << 10), NULL);
+	/* Whatever its size (an older tailgate did not rotate): its newest lines. */
+	buf = files__read_tail(path, 2 * HISTORY_ROTATE + (64u << 10), NULL);
 	if (!buf)
 		return errno == ENOENT ? 0 : -errno;
 	end = buf + strlen(buf);

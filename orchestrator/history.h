@@ -12,12 +12,19 @@
 #include <stdbool.h>
 
 #include "journal.h"
+#include "json_writer.h"
 
 #define HISTORY_FILE		"history.jsonl"
 #define HISTORY_ROTATE		(1u << 20)
 
 /* A finished rollout. @return 0 or negative errno. */
 int history__rollout(const struct rollout *ro);
+
+/*
+ * "interfaces": [{ifname, canary, state}, ...] of @ro, the same shape in
+ * the history and in `tailgate status --json`.
+ */
+void history__json_interfaces(jsonw_t *w, const struct rollout *ro);
 
 /* One event: @what a short verb ("rollback"), @detail for people. */
 int history__event(const char *what, const char *detail);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "files.h"
+#include "record.h"
 #include "journal.h"
 #include "pins.h"
 #include "sha256.h"
@@ -57,20 +58,6 @@ static int name_index(const char *const *names, int n, const char *name)
 	return -1;
 }
 
-/* Appends to buf at *off; a full buffer makes the final check fail. */
-static void put(char *buf, size_t len, size_t *off, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (*off >= len)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *off, len - *off, fmt, ap);
-	va_end(ap);
-	*off += n > 0 ? (size_t)n : 0;
-}
-
 int journal__format(const struct rollout *ro, char *buf, size_t len)
 {
 	char hex[2 * SHA256_LEN + 1];
@@ -82,48 +69,28 @@ int journal__format(const struct rollout *ro, char *buf, size_t len)
 	    strchr(ro->reason, '\n'))
 		return -EINVAL;
 
-	put(buf, len, &off, "id %" PRIu64 "\nplan_name %s\nhook %s\nstatus %s\n", ro->id,
+	record__put(buf, len, &off, "id %" PRIu64 "\nplan_name %s\nhook %s\nstatus %s\n", ro->id,
 	    ro->plan_name, plan__hook_name(ro->hook), journal__status_name(ro->status));
-	put(buf, len, &off, "step %d\nwave %d\nstarted %" PRId64 "\nended %" PRId64 "\n",
+	record__put(buf, len, &off, "step %d\nwave %d\nstarted %" PRId64 "\nended %" PRId64 "\n",
 	    ro->step, ro->wave, ro->started, ro->ended);
-	put(buf, len, &off, "prev_gen %" PRIu64 "\nplan_path %s\nreason %s\n", ro->prev_gen,
+	record__put(buf, len, &off, "prev_gen %" PRIu64 "\nplan_path %s\nreason %s\n", ro->prev_gen,
 	    ro->plan_path, ro->reason);
 	sha256__hex(ro->plan_sha, hex);
-	put(buf, len, &off, "plan_sha256 %s\nweight %u\nseed %u\n", hex, ro->weight_bp, ro->seed);
+	record__put(buf, len, &off, "plan_sha256 %s\nweight %u\nseed %u\n", hex, ro->weight_bp, ro->seed);
 	if (ro->breach.gate[0])
-		put(buf, len, &off, "breach %s %s %.17g %.17g\n", ro->breach.gate,
+		record__put(buf, len, &off, "breach %s %s %.17g %.17g\n", ro->breach.gate,
 		    ro->breach.ifname[0] ? ro->breach.ifname : "-", ro->breach.value,
 		    ro->breach.threshold);
 	for (i = 0; i < ro->nr; i++)
-		put(buf, len, &off, "target %s %u %d %d %d %d %s %" PRIu64 " %d\n", ro->t[i].ifname,
+		record__put(buf, len, &off, "target %s %u %d %d %d %d %s %" PRIu64 " %d\n", ro->t[i].ifname,
 		    ro->t[i].ifindex, ro->t[i].canary, ro->t[i].prev_bank, ro->t[i].new_bank,
 		    ro->t[i].created, journal__target_state_name(ro->t[i].state),
 		    ro->t[i].prev_gen, ro->t[i].prev_fc);
-	put(buf, len, &off, "end\n");
+	record__put(buf, len, &off, "end\n");
 	return off < len ? (int)off : -E2BIG;
 }
 
 /* Every field is range-checked: a crafted journal must not steer anything. */
-static int num(const char *s, int64_t min, int64_t max, int64_t *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoll(s, &end, 10);
-	return errno || end == s || *end || *out < min || *out > max ? -EINVAL : 0;
-}
-
-static int unum(const char *s, uint64_t max, uint64_t *out)
-{
-	char *end;
-
-	errno = 0;
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	*out = strtoull(s, &end, 10);
-	return errno || *end || *out > max ? -EINVAL : 0;
-}
-
 static bool bank_ok(int b, bool none_ok)
 {
 	return (b >= 0 && b < (int)TG_NR_BANKS) || (none_ok && b == -1);
@@ -169,26 +136,6 @@ static int parse_breach(struct rollout *ro, const char *val)
 	return 0;
 }
 
-static int hex32(const char *s, uint8_t out[32])
-{
-	unsigned int v;
-	int i;
-
-	if (strlen(s) != 64)
-		return -EINVAL;
-	for (i = 0; i < 32; i++) {
-		if (sscanf(s + 2 * i, "%2x", &v) != 1)
-			return -EINVAL;
-		out[i] = v;
-	}
-	return 0;
-}
-
-static int copy(char *dst, size_t len, const char *v)
-{
-	return snprintf(dst, len, "%s", v) < (int)len ? 0 : -EINVAL;
-}
-
 static int parse_kv(struct rollout *ro, const char *key, const char *val)
 {
 	uint64_t u;
@@ -196,15 +143,15 @@ static int parse_kv(struct rollout *ro, const char *key, const char *val)
 	int idx, err;
 
 	if (!strcmp(key, "id"))
-		return unum(val, UINT64_MAX, &ro->id);
+		return record__u64(val, UINT64_MAX, &ro->id);
 	if (!strcmp(key, "plan_name"))
-		return copy(ro->plan_name, sizeof(ro->plan_name), val);
+		return record__copy(ro->plan_name, sizeof(ro->plan_name), val);
 	if (!strcmp(key, "plan_path"))
-		return copy(ro->plan_path, sizeof(ro->plan_path), val);
+		return record__copy(ro->plan_path, sizeof(ro->plan_path), val);
 	if (!strcmp(key, "plan_sha256"))
-		return hex32(val, ro->plan_sha);
+		return record__sha(val, ro->plan_sha);
 	if (!strcmp(key, "reason"))
-		return copy(ro->reason, sizeof(ro->reason), val);
+		return record__copy(ro->reason, sizeof(ro->reason), val);
 	if (!strcmp(key, "hook"))
 		return plan__hook_from_name(val, &ro->hook);
 	if (!strcmp(key, "status")) {
@@ -216,19 +163,19 @@ static int parse_kv(struct rollout *ro, const char *key, const char *val)
 	}
 	if (!strcmp(key, "step") || !strcmp(key, "wave")) {
 		/* step may point one past the last step: the steps are used up */
-		err = num(val, 0, !strcmp(key, "step") ? PLAN_MAX_STEPS : 2 * PLAN_MAX_IFACES + 2, &n);
+		err = record__s64(val, 0, !strcmp(key, "step") ? PLAN_MAX_STEPS : 2 * PLAN_MAX_IFACES + 2, &n);
 		*(key[0] == 's' ? &ro->step : &ro->wave) = n;
 		return err;
 	}
 	if (!strcmp(key, "started") || !strcmp(key, "ended")) {
-		err = num(val, INT64_MIN, INT64_MAX, &n);
+		err = record__s64(val, INT64_MIN, INT64_MAX, &n);
 		*(key[0] == 's' ? &ro->started : &ro->ended) = n;
 		return err;
 	}
 	if (!strcmp(key, "prev_gen"))
-		return unum(val, UINT64_MAX, &ro->prev_gen);
+		return record__u64(val, UINT64_MAX, &ro->prev_gen);
 	if (!strcmp(key, "weight") || !strcmp(key, "seed")) {
-		err = unum(val, key[0] == 'w' ? TG_WEIGHT_FULL : UINT32_MAX, &u);
+		err = record__u64(val, key[0] == 'w' ? TG_WEIGHT_FULL : UINT32_MAX, &u);
 		*(key[0] == 'w' ? &ro->weight_bp : &ro->seed) = u;
 		return err;
 	}
@@ -239,31 +186,15 @@ static int parse_kv(struct rollout *ro, const char *key, const char *val)
 	return -EINVAL;
 }
 
+static int parse_cb(void *obj, const char *key, const char *value)
+{
+	return parse_kv(obj, key, value);
+}
+
 int journal__parse(const char *buf, struct rollout *ro)
 {
-	char line[PLAN_MAX_PATH + 64], *sp;
-	const char *p = buf, *nl;
-	bool ended = false;
-	int err;
-
 	memset(ro, 0, sizeof(*ro));
-	for (; *p; p = nl + 1) {
-		nl = strchr(p, '\n');
-		if (!nl || (size_t)(nl - p) >= sizeof(line))
-			return -EINVAL;	/* torn or oversized: not ours */
-		snprintf(line, sizeof(line), "%.*s", (int)(nl - p), p);
-		if (!strcmp(line, "end")) {
-			ended = true;
-			break;
-		}
-		sp = strchr(line, ' ');
-		if (sp)
-			*sp++ = '\0';
-		err = parse_kv(ro, line, sp ? sp : "");
-		if (err)
-			return err;
-	}
-	return ended ? 0 : -EINVAL;
+	return record__parse(buf, PLAN_MAX_PATH + 64, ro, parse_cb);
 }
 
 static int journal_path(char *buf, size_t len, const char *name)

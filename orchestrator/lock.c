@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lock.h"
@@ -30,6 +31,7 @@ static void report_holder(int fd, const char *verb)
 int lock__acquire(const char *verb)
 {
 	char path[PATH_MAX], who[128];
+	struct stat st;
 	int fd, n, err;
 
 	if (lock_fd >= 0)
@@ -48,6 +50,11 @@ int lock__acquire(const char *verb)
 			err == -ELOOP ? " (it is a symlink: remove it)" :
 			err == -EROFS || err == -EACCES ? " (the state directory is not writable)" : "");
 		return err;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		pr_warn("%s: the lock %s is not a regular file: move it away\n", verb, path);
+		close(fd);
+		return -EINVAL;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB)) {
 		err = -errno;

@@ -73,23 +73,51 @@ static void existing_ancestor(char *buf, size_t len)
 	}
 }
 
-/* Is this process in a mount namespace of its own (ip netns exec makes one)? */
-static bool private_mount_ns(void)
+/*
+ * The process whose mounts outlive ours: pid 1, or where /proc/1 is hidden
+ * from us (EACCES under some sandboxes and LSMs) our parent, which for
+ * 'ip netns exec' or 'unshare -m' is still in the namespace we left.
+ * @return its pid, or -1 when neither can be read.
+ */
+static int witness(void)
 {
-	struct stat self, init;
+	char path[64];
+	struct stat st;
 
-	if (stat("/proc/self/ns/mnt", &self) || stat("/proc/1/ns/mnt", &init))
-		return false;
-	return self.st_ino != init.st_ino || self.st_dev != init.st_dev;
+	if (!stat("/proc/1/ns/mnt", &st))
+		return 1;
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)getppid());
+	return stat(path, &st) ? -1 : (int)getppid();
 }
 
-/* Is @path the same file system for pid 1 (which outlives us)? */
+/* Is this process in a mount namespace of its own (ip netns exec makes one)?
+ * @return 1 yes, 0 no, -1 cannot tell. */
+static int private_mount_ns(void)
+{
+	struct stat self, other;
+	char path[64];
+	int pid = witness();
+
+	if (stat("/proc/self/ns/mnt", &self))
+		return 0;	/* no namespaces at all */
+	if (pid < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", pid);
+	if (stat(path, &other))
+		return -1;
+	return self.st_ino != other.st_ino || self.st_dev != other.st_dev;
+}
+
+/* Is @path the same file system for the witness (which outlives us)? */
 static bool shared_with_init(const char *path)
 {
-	char there[PATH_MAX + 16];
+	char there[PATH_MAX + 32];
 	struct stat a, b;
+	int pid = witness();
 
-	snprintf(there, sizeof(there), "/proc/1/root%s", path);
+	if (pid < 0)
+		return false;
+	snprintf(there, sizeof(there), "/proc/%d/root%s", pid, path);
 	return !stat(path, &a) && !stat(there, &b) && a.st_dev == b.st_dev;
 }
 
@@ -107,10 +135,11 @@ int pins__ensure_bpffs(void)
 
 	existing_ancestor(anc, sizeof(anc));
 	if (is_bpffs(anc)) {
-		if (private_mount_ns() && !shared_with_init(anc))
+		if (private_mount_ns() == 1 && !shared_with_init(anc))
 			return refuse_private("the bpffs under the pin root is not the host's");
 		return 0;
 	}
+	/* A bpffs we mount must outlive us: not when we cannot tell either. */
 	if (private_mount_ns())
 		return refuse_private("no bpffs is mounted under the pin root");
 	/* Never stack a bpffs on one: it would hide every pin below it. */
@@ -153,7 +182,7 @@ static int rm_dir_entries(const char *path)
 {
 	char child[PATH_MAX];
 	struct dirent *de;
-	int err = 0;
+	int err = 0, sub;
 	DIR *d;
 
 	d = opendir(path);
@@ -166,7 +195,9 @@ static int rm_dir_entries(const char *path)
 			err = -ENAMETOOLONG;
 			continue;
 		}
-		err = pins__rm_rf(child) ?: err;
+		sub = pins__rm_rf(child);
+		if (sub)
+			err = sub;
 	}
 	closedir(d);
 	return err;
@@ -190,89 +221,3 @@ int pins__rm_rf(const char *path)
 	return 0;
 }
 
-static int fsync_dir_of(const char *path)
-{
-	char tmp[PATH_MAX];
-	int fd, err = 0;
-
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	fd = open(dirname(tmp), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd))
-		err = -errno;
-	close(fd);
-	return err;
-}
-
-int pins__write_atomic(const char *path, const void *data, size_t len)
-{
-	char tmp[PATH_MAX];
-	ssize_t n;
-	int fd, err;
-
-	if (pins__path(tmp, sizeof(tmp), "%s.tmp.%d", path, getpid()))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, data, len);
-	if (n < 0 || (size_t)n != len) {
-		err = n < 0 ? -errno : -EIO;
-		goto out_unlink;
-	}
-	if (fsync(fd)) {
-		err = -errno;
-		goto out_unlink;
-	}
-	close(fd);
-	fd = -1;
-	if (rename(tmp, path)) {
-		err = -errno;
-		goto out_unlink;
-	}
-	return fsync_dir_of(path);
-
-out_unlink:
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return err;
-}
-
-char *pins__read_file(const char *path, size_t max, size_t *len)
-{
-	struct stat st;
-	char *buf;
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || (size_t)st.st_size > max) {
-		int err = errno;
-
-		if (!fstat(fd, &st))
-			err = S_ISREG(st.st_mode) ? EFBIG : EINVAL;
-		close(fd);
-		errno = err;
-		return NULL;
-	}
-	buf = malloc(st.st_size + 1);
-	if (!buf) {
-		close(fd);
-		return NULL;
-	}
-	n = read(fd, buf, st.st_size);
-	close(fd);
-	if (n != st.st_size) {
-		free(buf);
-		errno = EIO;
-		return NULL;
-	}
-	buf[n] = '\0';
-	if (len)
-		*len = n;
-	return buf;
-}

@@ -40,17 +40,4 @@ int pins__mkdir_p(const char *path, mode_t mode);
 /* Remove @path and, if it is a directory, everything below it. */
 int pins__rm_rf(const char *path);
 
-/*
- * Write @len bytes to @path atomically: temp file, fsync, rename, fsync of
- * the directory. Readers see the old or the new content, never a mix.
- * @return 0 or negative errno.
- */
-int pins__write_atomic(const char *path, const void *data, size_t len);
-
-/*
- * Read a whole small file into a NUL-terminated heap buffer.
- * @return the buffer, or NULL with errno set.
- */
-char *pins__read_file(const char *path, size_t max, size_t *len);
-
 #endif /* __TG_PINS_H */

@@ -371,8 +371,12 @@ int prepare__capture(struct run *r)
 
 	err = files__reserve();
 	if (err) {
-		pr_warn("the state file system under %s has no room for tailgate's records (%s); free space first: nothing changed\n",
-			pins__state_dir(), strerror(-err));
+		if (files__is_full(err))
+			pr_warn("the state file system under %s has no room for tailgate's records (%s); free space first: nothing changed\n",
+				pins__state_dir(), strerror(-err));
+		else
+			pr_warn("cannot make tailgate's reserve under %s (%s): nothing changed\n",
+				pins__state_dir(), strerror(-err));
 		return err;
 	}
 	err = store__put(r->plan_text, r->plan_len, r->rec.plan_sha);
@@ -381,6 +385,12 @@ int prepare__capture(struct run *r)
 	if (!err) {
 		memcpy(r->ro->plan_sha, r->rec.plan_sha, SHA256_LEN);
 		err = store__save_gen(&r->rec);
+	}
+	/* The captures may have used the reserve up: the rollout needs it whole. */
+	if (!err && files__reserve()) {
+		pr_warn("the state file system under %s has no room left for tailgate's reserve once the rollout is captured; free space first: nothing changed\n",
+			pins__state_dir());
+		return -ENOSPC;
 	}
 	if (err)
 		pr_warn("cannot record the rollout in %s: %s; nothing changed\n", pins__state_dir(),

@@ -209,7 +209,7 @@ static int stop_reason(struct run *r)
 	r->ro->breach.value = sig;
 	r->ro->breach.threshold = 0;
 	snprintf(r->ro->reason, sizeof(r->ro->reason), "interrupted by %s: every interface this rollout moved goes back",
-		 sig == SIGINT ? "SIGINT" : "SIGTERM");
+		 signals__name(sig));
 	return on_failure(r, true);
 }
 
@@ -527,6 +527,13 @@ int runner__promote(struct run **out)
 	r = *out;
 	if (err)
 		return err;
+	/* The journal parses alone; its step must also fit the captured plan
+	 * (at most one past its last step: the steps used up). */
+	if (r->ro->step > r->plan->nr_steps) {
+		pr_warn("promote: the rollout journal says step %d, past the %d steps of the captured plan of generation %" PRIu64 ": not continuing it; 'tailgate abort' rolls it back\n",
+			r->ro->step + 1, r->plan->nr_steps, r->ro->id);
+		return TG_ERR_INCONSISTENT;
+	}
 	r->ro->status = RO_RUNNING;
 	r->ro->reason[0] = '\0';
 	ui__event("resume", "resuming the rollout of %s (generation %" PRIu64 ") at step %d, as captured when it started",

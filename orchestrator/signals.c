@@ -15,6 +15,7 @@ static void on_signal(int sig)
 	/* The next one takes the default action: exit now, recover later. */
 	sigaction(SIGINT, &dfl, NULL);
 	sigaction(SIGTERM, &dfl, NULL);
+	sigaction(SIGHUP, &dfl, NULL);
 }
 
 void signals__install(void)
@@ -24,7 +25,24 @@ void signals__install(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* The operator's terminal went away (ssh dropped): the same as
+	 * SIGTERM, never a canary left on an unvetted generation. */
+	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGPIPE, &ign, NULL);
+}
+
+const char *signals__name(int sig)
+{
+	switch (sig) {
+	case SIGINT:
+		return "SIGINT";
+	case SIGTERM:
+		return "SIGTERM";
+	case SIGHUP:
+		return "SIGHUP";
+	default:
+		return "a signal";
+	}
 }
 
 int signals__pending(void)

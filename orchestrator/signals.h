@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * SIGINT and SIGTERM during a rollout end it the way a breached gate
+ * SIGINT, SIGTERM and SIGHUP during a rollout end it the way a breached gate
  * would: what the rollout flipped goes back, exit 3. The first signal
  * sets a flag the rollout checks between steps and while it waits; a
  * second one is not caught (the default action: the process dies at
@@ -15,8 +15,11 @@
 
 extern volatile sig_atomic_t signals__stop;
 
-/* Catch SIGINT/SIGTERM once; ignore SIGPIPE. */
+/* Catch SIGINT/SIGTERM/SIGHUP once; ignore SIGPIPE. */
 void signals__install(void);
+
+/* "SIGINT", "SIGTERM", "SIGHUP" (or "a signal"), for messages. */
+const char *signals__name(int sig);
 
 /* The signal that asked to stop, 0 if none. */
 int signals__pending(void);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "files.h"
+#include "record.h"
 #include "log.h"
 #include "pins.h"
 #include "store.h"
@@ -25,18 +26,6 @@ static const char *const outcome_names[] = {
 const char *store__outcome_name(enum gen_outcome o)
 {
 	return (unsigned int)o <= GEN_UNKNOWN ? outcome_names[o] : "?";
-}
-
-static int hex_decode(const char *s, uint8_t out[SHA256_LEN])
-{
-	int i, hi, lo;
-
-	for (i = 0; i < SHA256_LEN; i++) {
-		if (sscanf(s + 2 * i, "%1x%1x", (unsigned int *)&hi, (unsigned int *)&lo) != 2)
-			return -EINVAL;
-		out[i] = hi << 4 | lo;
-	}
-	return s[2 * SHA256_LEN] == '\0' ? 0 : -EINVAL;
 }
 
 static int store_path(char *buf, size_t len, const uint8_t sha[SHA256_LEN])
@@ -99,20 +88,7 @@ void *store__get(const uint8_t sha[SHA256_LEN], size_t max, size_t *len)
 	return buf;
 }
 
-/* Records: "key value" lines */
-
-static void put(char *buf, size_t len, size_t *off, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (*off >= len)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(buf + *off, len - *off, fmt, ap);
-	va_end(ap);
-	*off += n > 0 ? (size_t)n : 0;
-}
+/* Records */
 
 int store__format_gen(const struct gen_record *g, char *buf, size_t len)
 {
@@ -122,32 +98,21 @@ int store__format_gen(const struct gen_record *g, char *buf, size_t len)
 
 	if (strchr(g->plan_dir, '\n'))
 		return -EINVAL;
-	put(buf, len, &off, "generation %" PRIu64 "\nplan_name %s\nhook %s\n", g->gen, g->plan_name,
+	record__put(buf, len, &off, "generation %" PRIu64 "\nplan_name %s\nhook %s\n", g->gen, g->plan_name,
 	    plan__hook_name(g->hook));
 	sha256__hex(g->plan_sha, hex);
-	put(buf, len, &off, "plan_sha256 %s\nplan_dir %s\n", hex, g->plan_dir);
-	put(buf, len, &off, "shape %s\nfail_closed %d\nabi %u\noutcome %s\nstarted %" PRId64 "\n",
+	record__put(buf, len, &off, "plan_sha256 %s\nplan_dir %s\n", hex, g->plan_dir);
+	record__put(buf, len, &off, "shape %s\nfail_closed %d\nabi %u\noutcome %s\nstarted %" PRId64 "\n",
 	    g->shape == GEN_FUSED ? "fused" : "chained", g->fail_closed, g->abi,
 	    store__outcome_name(g->outcome), g->started);
 	sha256__hex(g->fingerprint, hex);
-	put(buf, len, &off, "fingerprint %s\n", hex);
+	record__put(buf, len, &off, "fingerprint %s\n", hex);
 	for (i = 0; i < g->nr_stages; i++) {
 		sha256__hex(g->obj_sha[i], hex);
-		put(buf, len, &off, "object %d %s %x %d\n", i, hex, g->continue_on[i], g->shadow[i]);
+		record__put(buf, len, &off, "object %d %s %x %d\n", i, hex, g->continue_on[i], g->shadow[i]);
 	}
-	put(buf, len, &off, "end\n");
+	record__put(buf, len, &off, "end\n");
 	return off < len ? (int)off : -E2BIG;
-}
-
-static int parse_u64(const char *s, uint64_t max, uint64_t *out)
-{
-	char *end;
-
-	errno = 0;
-	if (*s < '0' || *s > '9')
-		return -EINVAL;
-	*out = strtoull(s, &end, 10);
-	return errno || *end || *out > max ? -EINVAL : 0;
 }
 
 static int gen_kv(struct gen_record *g, const char *k, const char *v)
@@ -156,14 +121,14 @@ static int gen_kv(struct gen_record *g, const char *k, const char *v)
 	int idx;
 
 	if (!strcmp(k, "generation"))
-		return parse_u64(v, STORE_MAX_GEN, &g->gen);
+		return record__u64(v, STORE_MAX_GEN, &g->gen);
 	if (!strcmp(k, "plan_name"))
 		return snprintf(g->plan_name, sizeof(g->plan_name), "%s", v) <
 			       (int)sizeof(g->plan_name) ? 0 : -EINVAL;
 	if (!strcmp(k, "hook"))
 		return plan__hook_from_name(v, &g->hook);
 	if (!strcmp(k, "plan_sha256"))
-		return hex_decode(v, g->plan_sha);
+		return record__sha(v, g->plan_sha);
 	if (!strcmp(k, "plan_dir"))
 		return snprintf(g->plan_dir, sizeof(g->plan_dir), "%s", v) <
 			       (int)sizeof(g->plan_dir) ? 0 : -EINVAL;
@@ -172,7 +137,7 @@ static int gen_kv(struct gen_record *g, const char *k, const char *v)
 		return !strcmp(v, "fused") || !strcmp(v, "chained") ? 0 : -EINVAL;
 	}
 	if (!strcmp(k, "fail_closed") || !strcmp(k, "abi") || !strcmp(k, "started")) {
-		if (parse_u64(v, INT64_MAX, &n))
+		if (record__u64(v, INT64_MAX, &n))
 			return -EINVAL;
 		if (k[0] == 'f')
 			g->fail_closed = n != 0;
@@ -191,7 +156,7 @@ static int gen_kv(struct gen_record *g, const char *k, const char *v)
 		return -EINVAL;
 	}
 	if (!strcmp(k, "fingerprint"))
-		return hex_decode(v, g->fingerprint);
+		return record__sha(v, g->fingerprint);
 	if (!strcmp(k, "object")) {
 		char hex[2 * SHA256_LEN + 2];
 		unsigned int cont;
@@ -203,33 +168,9 @@ static int gen_kv(struct gen_record *g, const char *k, const char *v)
 		g->nr_stages++;
 		g->continue_on[idx] = cont;
 		g->shadow[idx] = shadow;
-		return hex_decode(hex, g->obj_sha[idx]);
+		return record__sha(hex, g->obj_sha[idx]);
 	}
 	return -EINVAL;
-}
-
-/* Parse "key value\n" lines up to "end"; @kv handles each pair. */
-static int parse_records(const char *buf, void *obj, int (*kv)(void *, const char *, const char *))
-{
-	char line[PATH_MAX + 64], *sp;
-	const char *p = buf, *nl;
-	int err;
-
-	for (; *p; p = nl + 1) {
-		nl = strchr(p, '\n');
-		if (!nl || (size_t)(nl - p) >= sizeof(line))
-			return -EINVAL;
-		snprintf(line, sizeof(line), "%.*s", (int)(nl - p), p);
-		if (!strcmp(line, "end"))
-			return 0;
-		sp = strchr(line, ' ');
-		if (sp)
-			*sp++ = '\0';
-		err = kv(obj, line, sp ? sp : "");
-		if (err)
-			return err;
-	}
-	return -EINVAL;	/* torn: no "end" */
 }
 
 static int gen_kv_cb(void *obj, const char *k, const char *v)
@@ -240,7 +181,7 @@ static int gen_kv_cb(void *obj, const char *k, const char *v)
 int store__parse_gen(const char *buf, struct gen_record *g)
 {
 	memset(g, 0, sizeof(*g));
-	return parse_records(buf, g, gen_kv_cb);
+	return record__parse(buf, PATH_MAX + 64, g, gen_kv_cb);
 }
 
 static int gen_path(char *buf, size_t len, uint64_t gen)
@@ -309,15 +250,15 @@ static int ap_kv(void *obj, const char *k, const char *v)
 	uint64_t n;
 
 	if (!strcmp(k, "ifindex")) {
-		if (parse_u64(v, UINT32_MAX, &n))
+		if (record__u64(v, UINT32_MAX, &n))
 			return -EINVAL;
 		r->ifindex = n;
 	} else if (!strcmp(k, "live")) {
-		return parse_u64(v, STORE_MAX_GEN, &r->live_gen);
+		return record__u64(v, STORE_MAX_GEN, &r->live_gen);
 	} else if (!strcmp(k, "bank")) {
 		legacy_bank(r, v);
 	} else if (!strcmp(k, "rejected")) {
-		if (!parse_u64(v, TG_NR_BANKS - 1, &n))
+		if (!record__u64(v, TG_NR_BANKS - 1, &n))
 			r->legacy_rejected[n] = true;
 	}
 	/* fail_closed and other 0.1 lines: the kernel and gens/ say it now */
@@ -343,7 +284,7 @@ int store__load_ap(const char *ifname, enum plan_hook hook, struct ap_record *r)
 		free(buf);
 		buf = fixed;
 	}
-	err = parse_records(buf, r, ap_kv);
+	err = record__parse(buf, PATH_MAX + 64, r, ap_kv);
 	free(buf);
 	return err;
 }
@@ -422,7 +363,7 @@ static uint64_t max_recorded_gen(void)
 	if (!d)
 		return 0;
 	while ((de = readdir(d)))
-		if (!parse_u64(de->d_name, STORE_MAX_GEN, &g) && g > max)
+		if (!record__u64(de->d_name, STORE_MAX_GEN, &g) && g > max)
 			max = g;
 	closedir(d);
 	return max;

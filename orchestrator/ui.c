@@ -69,6 +69,11 @@ jsonw_t *ui__begin(const char *event)
 
 static void keep(char *line)
 {
+	size_t n = strlen(line);
+
+	/* The writer ends its document with a newline: one line per event. */
+	if (n && line[n - 1] == '\n')
+		line[n - 1] = '\0';
 	if (ui_mode == UI_EVENTS) {
 		fputs(line, stdout);
 		fputc('\n', stdout);

@@ -28,12 +28,14 @@ count_cmocka() {
 
 # run NAME KIND LIMIT CMD...: KIND cmocka counts cases, script counts one.
 run() {
-	local name=$1 kind=$2 limit=$3 out rc
+	local name=$1 kind=$2 limit=$3 out rc t0
 	shift 3
 	out="$log/$(echo "$name" | tr '/ ' '__').log"
 	printf '%-44s ' "$name"
+	t0=$SECONDS
 	timeout --kill-after=10 "$limit" "$@" >"$out" 2>&1
 	rc=$?
+	printf '%4ds  ' $((SECONDS - t0))
 	if [[ $kind == cmocka && $rc -ne 124 && $rc -ne 137 ]] && grep -q '^\[==========\]' "$out"; then
 		count_cmocka "$out"
 		[[ $rc -eq 0 ]] || failures+=("$name")
@@ -93,6 +95,7 @@ for g in "${groups[@]}"; do
 done
 
 echo
+echo "took $((SECONDS / 60))m$((SECONDS % 60))s"
 [[ ${#failures[@]} -eq 0 ]] || echo "failed: ${failures[*]} (logs in $log)"
 echo "$passed passed, $failed failed, $skipped skipped"
 [[ $failed -eq 0 && ${#failures[@]} -eq 0 ]]

@@ -236,7 +236,8 @@ static inline size_t pkt_build(const struct pkt_spec *s, __u8 *b,
 	struct pkt_layout dummy;
 	size_t need, len;
 
-	lo = lo ?: &dummy;
+	if (!lo)
+		lo = &dummy;
 	memset(b, 0, PKT_MAX_LEN);
 	if (s->nr_vlan < 0 || s->nr_vlan > 2 || s->opt_words > 10)
 		return 0;

@@ -91,6 +91,12 @@ static int setup(void **state)
 	script("hang.sh", body);
 	snprintf(body, sizeof(body), "sleep 300 &\necho $! > %s/gc2.pid\necho done", dir);
 	script("leave.sh", body);
+	/* Out of the group: a new session, the escapee's pid written down. */
+	snprintf(body, sizeof(body), "setsid sh -c 'echo $$ > %s/gc3.pid; exec sleep 300' &\nwait\nsleep 300", dir);
+	script("escape.sh", body);
+	snprintf(body, sizeof(body), "setsid -f sh -c 'echo $$ > %s/gc4.pid; exec sleep 300'\n"
+		 "while [ ! -s %s/gc4.pid ]; do sleep 0.01; done\necho left", dir, dir);
+	script("escape_exit.sh", body);
 	script("args.sh", "for a in \"$@\"; do printf '<%s>\\n' \"$a\"; done");
 	script("env.sh", "printf '%s|%s|%s|%s|%s\\n' \"$TAILGATE_IFNAME\" \"$TAILGATE_HOOK\" "
 			 "\"$TAILGATE_GENERATION\" \"$HOME\" \"$TG_TEST_INHERITED\"");
@@ -221,6 +227,27 @@ static void test_exit_leaves_grandchild(void **state)
 	assert_string_equal(res.output, "done\n");
 	assert_true(res.elapsed_ms < 2000);
 	assert_true(gone(path_of("gc2.pid")));
+}
+
+/* setsid leaves the process group; the check's subreaper still gets it. */
+static void test_timeout_kills_escaped(void **state)
+{
+	const char *argv[] = { path_of("escape.sh"), NULL };
+
+	assert_int_equal(run(argv, NULL, 500), 0);
+	assert_int_equal(res.outcome, GATE_EXEC_TIMED_OUT);
+	assert_true(gone(path_of("gc3.pid")));
+}
+
+/* It exits at once, leaving a process in a session of its own behind. */
+static void test_exit_leaves_escaped(void **state)
+{
+	const char *argv[] = { path_of("escape_exit.sh"), NULL };
+
+	assert_int_equal(run(argv, NULL, 20000), 0);
+	assert_int_equal(res.outcome, GATE_EXEC_OK);
+	assert_string_equal(res.output, "left\n");
+	assert_true(gone(path_of("gc4.pid")));
 }
 
 static void test_output_capped(void **state)
@@ -452,6 +479,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_signal),
 		cmocka_unit_test(test_timeout_kills_grandchild),
 		cmocka_unit_test(test_exit_leaves_grandchild),
+		cmocka_unit_test(test_timeout_kills_escaped),
+		cmocka_unit_test(test_exit_leaves_escaped),
 		cmocka_unit_test(test_output_capped),
 		cmocka_unit_test(test_hostile_ifname),
 		cmocka_unit_test(test_only_std_fds),
