@@ -21,8 +21,10 @@ struct summary {
 static struct summary summarize(const double *vals, int n)
 {
 	double s[MAX_ROUNDS * NR_LENS];
-	struct summary r;
+	struct summary r = { 0 };
 
+	if (n < 1 || n > MAX_ROUNDS * NR_LENS)
+		return r;
 	memcpy(s, vals, n * sizeof(*s));
 	qsort(s, n, sizeof(*s), cmp_double);
 	r.min = s[0];
