@@ -33,14 +33,15 @@ static struct summary summarize(const double *vals, int n)
 	return r;
 }
 
-/* Least-squares fit of ns against stages within run @r: the slope, or
- * with @icpt the intercept (the cost at zero stages). */
-static double fit_round(const struct bench_results *h, enum variant v, int r, bool icpt)
+/* Least-squares fit of ns against stages within run @r, over the first
+ * @nl lengths: the slope, or with @icpt the intercept (the cost at zero
+ * stages). */
+static double fit_n(const struct bench_results *h, enum variant v, int r, bool icpt, int nl)
 {
 	double sx = 0, sy = 0, sxx = 0, sxy = 0, x, y, slope;
 	int li;
 
-	for (li = 0; li < NR_LENS; li++) {
+	for (li = 0; li < nl; li++) {
 		x = lens[li];
 		y = h->ns[v][li][r];
 		sx += x;
@@ -48,8 +49,25 @@ static double fit_round(const struct bench_results *h, enum variant v, int r, bo
 		sxx += x * x;
 		sxy += x * y;
 	}
-	slope = (NR_LENS * sxy - sx * sy) / (NR_LENS * sxx - sx * sx);
-	return icpt ? (sy - slope * sx) / NR_LENS : slope;
+	slope = (nl * sxy - sx * sy) / (nl * sxx - sx * sx);
+	return icpt ? (sy - slope * sx) / nl : slope;
+}
+
+static double fit_round(const struct bench_results *h, enum variant v, int r, bool icpt)
+{
+	return fit_n(h, v, r, icpt, NR_LENS);
+}
+
+/* Slope of @a − slope of @b over 1, 2 and 4 stages, per run. */
+static struct summary short_slope_sum(const struct bench_results *h, enum variant a,
+				      enum variant b, int rounds)
+{
+	double v[MAX_ROUNDS];
+	int r;
+
+	for (r = 0; r < rounds; r++)
+		v[r] = fit_n(h, a, r, false, 3) - fit_n(h, b, r, false, 3);
+	return summarize(v, rounds);
 }
 
 static double slope_round(const struct bench_results *h, enum variant v, int r)
@@ -219,6 +237,12 @@ static void report_wrap(const struct bench_results *h, const char *hk, int round
 	put(hk, "wrap_vs_oldhdr", s);
 	put(hk, "header_vs_plain", hdr);
 	printf("\nWrapper cost per stage beyond the old self-counting header (slope of wrapped third-party − slope of old header): **%+.2f ns** (%+.2f–%+.2f); the same body written with the header against the third-party one: %+.2f ns/stage (%+.2f–%+.2f).\n",
+	       s.med, s.min, s.max, hdr.med, hdr.min, hdr.max);
+	s = short_slope_sum(h, V_PLAIN, V_OLDHDR, rounds);
+	hdr = short_slope_sum(h, V_CHAINED, V_PLAIN, rounds);
+	put(hk, "wrap_vs_oldhdr_short", s);
+	put(hk, "header_vs_plain_short", hdr);
+	printf("Over 1, 2 and 4 stages only (chains of 8 and 16 vary between identical chains, see the bounds): wrapper − old header **%+.2f ns** per stage (%+.2f–%+.2f), header − third-party %+.2f (%+.2f–%+.2f).\n",
 	       s.med, s.min, s.max, hdr.med, hdr.min, hdr.max);
 }
 
