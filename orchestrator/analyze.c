@@ -176,7 +176,12 @@ static unsigned int frame_of(const struct bpf_insn *insns, size_t from, size_t t
 	return analyze__frame(deepest);
 }
 
-/* Deepest chain from @k down; *tc gets the deepest stack above a tail call. */
+/*
+ * Deepest chain from @k down; *tc gets the deepest stack above a tail
+ * call: the frames of the callers of the function that makes it, not its
+ * own (a tail call unwinds that one; the kernel's 256-byte rule counts
+ * the "previous frames").
+ */
 static unsigned int chain(const struct subprogs *sp, int k, unsigned int above, int depth,
 			  unsigned int *tc)
 {
@@ -185,8 +190,8 @@ static unsigned int chain(const struct subprogs *sp, int k, unsigned int above, 
 
 	if (depth > MAX_DEPTH)
 		return here;
-	if (sp->tail_call[k] && here > *tc)
-		*tc = here;
+	if (sp->tail_call[k] && above > *tc)
+		*tc = above;
 	for (c = 0; c < sp->n; c++) {
 		if (!sp->callee[k][c] || c == k)
 			continue;

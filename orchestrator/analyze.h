@@ -30,7 +30,7 @@ struct stage_facts {
 	unsigned int frame0;		/* the program's own frame */
 	int nr_subprogs;		/* including the program itself */
 	bool tail_calls;		/* calls bpf_tail_call itself */
-	unsigned int tail_call_depth;	/* stack above its deepest tail call */
+	unsigned int tail_call_depth;	/* callers' frames above its deepest tail call */
 	bool ld_abs;			/* BPF_LD | BPF_ABS/IND */
 	bool writes_packet;		/* stores through a packet pointer */
 	int rewrite_helper;		/* first packet-changing helper called, or 0 */

@@ -44,6 +44,7 @@ static int collect_cb(const char *ifname, enum plan_hook hook, void *ctx)
 
 static void print_text(const struct stats_ap *a, bool rates)
 {
+	char stage[PLAN_MAX_NAME + 16];
 	int i, k;
 
 	printf("%s/%s:\n  %-4s %-16s %-3s", a->ifname, plan__hook_name(a->hook), "slot", "stage", "gen");
@@ -51,7 +52,9 @@ static void print_text(const struct stats_ap *a, bool rates)
 		printf(" %12s", counters__names[k]);
 	printf("%s\n", rates ? "        pps" : "");
 	for (i = 0; i < a->nr; i++) {
-		printf("  %-4u %-16s %-3s", a->row[i].slot, a->row[i].stage, a->row[i].role);
+		snprintf(stage, sizeof(stage), "%s%s", a->row[i].stage,
+			 a->row[i].shadow ? " (shadow)" : "");
+		printf("  %-4u %-16s %-3s", a->row[i].slot, stage, a->row[i].role);
 		for (k = 0; k < (int)COUNTERS_NR; k++)
 			printf(" %12llu", (unsigned long long)((__u64 *)&a->row[i].now)[k]);
 		if (rates)
@@ -76,6 +79,7 @@ static void print_json(jsonw_t *w, const struct stats_ap *a, bool rates)
 		jsonw_uint_field(w, "slot", a->row[i].slot);
 		jsonw_string_field(w, "stage", a->row[i].stage);
 		jsonw_string_field(w, "generation_role", a->row[i].role);
+		jsonw_bool_field(w, "shadow", a->row[i].shadow);
 		jsonw_uint_field(w, "generation", a->row[i].gen);
 		for (k = 0; k < (int)COUNTERS_NR; k++)
 			jsonw_uint_field(w, counters__names[k], ((__u64 *)&a->row[i].now)[k]);

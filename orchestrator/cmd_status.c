@@ -139,6 +139,8 @@ static void print_text(const struct view *v, struct plan **cache)
 				printf(" %s[%u]", name ? name : "?", TG_BANK_BASE(b) + i);
 			else
 				printf(" %s[%u]=%u", name ? name : "?", TG_BANK_BASE(b) + i, bk->ids[i]);
+			if (v->has_rec[b] && v->rec[b].shadow[i])
+				printf("(shadow)");
 		}
 		if (bk->fused)
 			printf(" (one program, id %u)", bk->ids[0]);

@@ -2,7 +2,9 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <bpf/btf.h>
 
 #include "compose.h"
 #include "insn.h"
@@ -598,4 +600,114 @@ int compose__origin(const struct compose_prog *p, size_t idx, size_t *stage_insn
 		}
 	}
 	return -1;
+}
+
+static int add_start(__u32 *start, int n, int max, long at, size_t cnt)
+{
+	int i, j;
+
+	if (at < 0 || (size_t)at >= cnt)
+		return -EINVAL;
+	for (i = 0; i < n && start[i] < at; i++)
+		;
+	if (i < n && start[i] == at)
+		return n;
+	if (n >= max)
+		return -E2BIG;
+	for (j = n; j > i; j--)
+		start[j] = start[j - 1];
+	start[i] = at;
+	return n + 1;
+}
+
+int compose__subprogs(const struct compose_prog *p, __u32 *start, int max)
+{
+	const struct bpf_insn *in;
+	int n = add_start(start, 0, max, 0, p->cnt);
+	size_t i;
+
+	for (i = 0; i < p->cnt && n > 0; i++) {
+		in = &p->insns[i];
+		if ((in->code == (BPF_JMP | BPF_CALL) && in->src_reg == BPF_PSEUDO_CALL) ||
+		    (in->code == (BPF_LD | BPF_IMM | BPF_DW) && in->src_reg == BPF_PSEUDO_FUNC))
+			n = add_start(start, n, max, (long)i + in->imm + 1, p->cnt);
+		if (in->code == (BPF_LD | BPF_IMM | BPF_DW))
+			i++;
+	}
+	return n;
+}
+
+bool compose__needs_func_info(const struct compose_prog *p)
+{
+	size_t i, first_sub = p->cnt;
+	long at;
+
+	/* Only the main (up to the first call target) may tail-call without it. */
+	for (i = 0; i < p->cnt; i++) {
+		const struct bpf_insn *in = &p->insns[i];
+
+		if ((in->code == (BPF_JMP | BPF_CALL) && in->src_reg == BPF_PSEUDO_CALL) ||
+		    (in->code == (BPF_LD | BPF_IMM | BPF_DW) && in->src_reg == BPF_PSEUDO_FUNC)) {
+			at = (long)i + in->imm + 1;
+			if (at > 0 && (size_t)at < first_sub)
+				first_sub = at;
+		}
+		if (in->code == (BPF_LD | BPF_IMM | BPF_DW))
+			i++;
+	}
+	for (i = first_sub; i < p->cnt; i++) {
+		if (p->insns[i].code == (BPF_JMP | BPF_CALL) && p->insns[i].src_reg == 0 &&
+		    p->insns[i].imm == BPF_FUNC_tail_call)
+			return true;
+		if (p->insns[i].code == (BPF_LD | BPF_IMM | BPF_DW))
+			i++;
+	}
+	return false;
+}
+
+void compose__func_info_free(struct compose_btf *b)
+{
+	if (!b)
+		return;
+	btf__free(b->btf);
+	free(b->fi);
+	memset(b, 0, sizeof(*b));
+}
+
+int compose__func_info(const struct compose_prog *p, struct compose_btf *out)
+{
+	int i, n, id, proto, err, max = (int)p->cnt;
+	__u32 *start = calloc(max, sizeof(*start));
+	char name[32];
+
+	memset(out, 0, sizeof(*out));
+	out->fi = calloc(max, sizeof(*out->fi));
+	out->btf = btf__new_empty();
+	err = !start || !out->fi || !out->btf ? -ENOMEM : 0;
+	n = err ?: compose__subprogs(p, start, max);
+	id = n < 0 ? n : btf__add_int(out->btf, "int", 4, BTF_INT_SIGNED);
+	proto = id < 0 ? id : btf__add_func_proto(out->btf, id);
+	err = proto < 0 ? proto : 0;
+	for (i = 0; i < n && !err; i++) {
+		snprintf(name, sizeof(name), i ? "tg_sub%d" : "tg_main", i);
+		id = btf__add_func(out->btf, name, BTF_FUNC_STATIC, proto);
+		err = id < 0 ? id : 0;
+		out->fi[i].insn_off = start[i];
+		out->fi[i].type_id = id;
+	}
+	out->nr = n < 0 ? 0 : n;
+	if (!err && btf__load_into_kernel(out->btf))
+		err = -errno;
+	free(start);
+	if (err)
+		compose__func_info_free(out);
+	return err;
+}
+
+void compose__func_info_opts(const struct compose_btf *b, struct bpf_prog_load_opts *o)
+{
+	o->prog_btf_fd = btf__fd(b->btf);
+	o->func_info = b->fi;
+	o->func_info_cnt = b->nr;
+	o->func_info_rec_size = sizeof(*b->fi);
 }

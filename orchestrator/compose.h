@@ -46,6 +46,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <linux/bpf.h>
+#include <bpf/bpf.h>
 
 #include "../bpf/include/tailgate_abi.h"
 
@@ -103,6 +104,38 @@ void compose__free(struct compose_prog *p);
  * tailgate's wrapper code.
  */
 int compose__origin(const struct compose_prog *p, size_t idx, size_t *stage_insn);
+
+/*
+ * First instruction of every subprogram of @p (the main at 0, call and
+ * callback targets), ascending, as the verifier splits the program.
+ * @return how many (at most @max), or negative errno.
+ */
+int compose__subprogs(const struct compose_prog *p, __u32 *start, int max);
+
+/*
+ * BTF function info for a composed program. The kernel refuses
+ * bpf_tail_call() in a subprogram of a program loaded without it ("tail_call
+ * is not allowed in subprogs without BTF"), and wrapped, a stage is a
+ * subprogram: a stage that makes its own tail calls needs it. The least
+ * that lifts the rule: one static "int f(void)" per subprogram. Static
+ * functions are verified in their callers' context, as without BTF.
+ */
+struct compose_btf {
+	struct btf *btf;		/* loaded into the kernel */
+	__u32 nr;
+	struct bpf_func_info *fi;
+};
+
+/* Does @p need function info: a subprogram of it calls bpf_tail_call()? */
+bool compose__needs_func_info(const struct compose_prog *p);
+
+/* Build and load @p's function info. @return 0 or negative errno. */
+int compose__func_info(const struct compose_prog *p, struct compose_btf *out);
+
+/* Point load options at @b (prog_btf_fd, func_info, its count and size). */
+void compose__func_info_opts(const struct compose_btf *b, struct bpf_prog_load_opts *o);
+
+void compose__func_info_free(struct compose_btf *b);
 
 /* Verdict class of a program's return code (XDP_* or TC_ACT_*). */
 enum tg_verdict compose__verdict(bool xdp, int code);

@@ -47,15 +47,16 @@ static int check_stage(const struct gen_ctx *c, int i)
 		return -E2BIG;
 	}
 	/*
-	 * Why not only the 256-byte rule for tail calls from subprograms: the
-	 * kernel refuses any tail call in a subprogram of a program loaded
-	 * without BTF function info (check_abnormal_return: "tail_call is not
-	 * allowed in subprogs without BTF"), and composed programs carry none.
+	 * Wrapped, a stage is a subprogram, and the kernel allows a tail call
+	 * in a subprogram only while the frames above it (its callers', not
+	 * its own: a tail call unwinds that) stay below 256 bytes; the
+	 * composed program carries BTF function info for it (compose.h).
 	 */
-	if (f->tail_calls) {
-		pr_warn("stage '%s' on %s/%s: program '%s' makes its own tail calls; wrapped, they come from a subprogram of tailgate's main, which the kernel allows only in programs that carry BTF function info, and tailgate's wrapped programs carry none: this stage cannot run under tailgate yet\n",
-			ps->name, c->ap->ifname, hk(c), c->sl[i].program);
-		return -EOPNOTSUPP;
+	if (f->tail_calls && COMPOSE_MAIN_STACK + f->tail_call_depth >= GEN_TAIL_CALL_STACK) {
+		pr_warn("stage '%s' on %s/%s: program '%s' makes its own tail calls; wrapped, they come from a subprogram, where the kernel allows them only below %u bytes of stack in the frames above: wrapper %u + stage %u = %u; shrink the stack above its tail calls\n",
+			ps->name, c->ap->ifname, hk(c), c->sl[i].program, GEN_TAIL_CALL_STACK,
+			COMPOSE_MAIN_STACK, f->tail_call_depth, COMPOSE_MAIN_STACK + f->tail_call_depth);
+		return -E2BIG;
 	}
 	return 0;
 }
@@ -108,10 +109,20 @@ static int load_composed(struct gen_ctx *c, const struct compose_prog *cp, int f
 	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = xdp ? BPF_XDP : 0,
 		    .log_buf = c->log, .log_size = VLOG_STATS_SIZE, .log_level = VLOG_LEVEL_STATS);
 	struct bpf_prog_info info = {};
+	struct compose_btf fb = {};
 	__u32 len = sizeof(info);
 	char *full;
 	int fd, err;
 
+	if (compose__needs_func_info(cp)) {
+		err = compose__func_info(cp, &fb);
+		if (err) {
+			pr_warn("%s on %s/%s: cannot build the BTF function info its own tail calls need: %s\n",
+				what, c->ap->ifname, hk(c), strerror(-err));
+			return err;
+		}
+		compose__func_info_opts(&fb, &o);
+	}
 	c->log[0] = '\0';
 	fd = bpf_prog_load(ap__prog_type(c->ap->hook), name, license_of(c, first, n), cp->insns,
 			   cp->cnt, &o);
@@ -122,7 +133,7 @@ static int load_composed(struct gen_ctx *c, const struct compose_prog *cp, int f
 		if (err != -EACCES && err != -EINVAL && err != -E2BIG) {
 			pr_warn("%s on %s/%s: loading it failed: %s\n", what, c->ap->ifname, hk(c),
 				strerror(-err));
-			return err;
+			goto out_free_btf;
 		}
 		full = malloc(VLOG_FULL_SIZE);
 		if (full) {
@@ -135,15 +146,18 @@ static int load_composed(struct gen_ctx *c, const struct compose_prog *cp, int f
 		}
 		explain(c, cp, first, full && full[0] ? full : c->log, what);
 		free(full);
-		return err;
+		goto out_free_btf;
 	}
+	err = 0;
 	c->gl->prog_fd[slot_idx] = fd;
 	if (!bpf_obj_get_info_by_fd(fd, &info, &len))
 		c->gl->prog_id[slot_idx] = info.id;
 	c->gl->st[first].wrapped_stack = vlog__stack(c->log);
 	if (n > 1)
 		c->gl->fused_verified = info.verified_insns ?: vlog__number(c->log, "processed ");
-	return 0;
+out_free_btf:
+	compose__func_info_free(&fb);
+	return err;
 }
 
 static struct compose_opts copts(const struct gen_ctx *c)

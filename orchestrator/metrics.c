@@ -31,8 +31,9 @@ static const char *health_of(const struct stats_ap *a)
 	return a->ap.disp.kind == DISP_SPLIT ? "split" : "ok";
 }
 
-/* Stage names of a bank: from its captured plan. */
-static void bank_names(const struct ap *ap, int b, char names[][PLAN_MAX_NAME], const char **role)
+/* Stage names (and shadow modes) of a bank: from its captured plan. */
+static void bank_names(const struct ap *ap, int b, char names[][PLAN_MAX_NAME], bool *shadow,
+		       const char **role)
 {
 	struct gen_record g;
 	struct plan *p = NULL;
@@ -41,10 +42,14 @@ static void bank_names(const struct ap *ap, int b, char names[][PLAN_MAX_NAME], 
 	int i;
 
 	*role = b == ap->live ? "live" : "previous";
-	for (i = 0; i < (int)TG_BANK_SLOTS; i++)
+	for (i = 0; i < (int)TG_BANK_SLOTS; i++) {
 		snprintf(names[i], PLAN_MAX_NAME, "stage%d", i + 1);
+		shadow[i] = false;
+	}
 	if (!ap->bank[b].gen || store__load_gen(ap->bank[b].gen, &g))
 		return;
+	for (i = 0; i < g.nr_stages && i < (int)TG_BANK_SLOTS; i++)
+		shadow[i] = g.shadow[i];
 	if (b != ap->live && (g.outcome == GEN_ROLLED_BACK || g.outcome == GEN_ABORTED))
 		*role = "rejected";
 	text = store__get(g.plan_sha, PLAN_MAX_FILE_SIZE, &len);
@@ -56,7 +61,8 @@ static void bank_names(const struct ap *ap, int b, char names[][PLAN_MAX_NAME], 
 	free(text);
 }
 
-static void add_row(struct stats_ap *a, __u32 slot, const char *stage, const char *role, uint64_t gen)
+static void add_row(struct stats_ap *a, __u32 slot, const char *stage, bool shadow,
+		    const char *role, uint64_t gen)
 {
 	struct stats_row *r = &a->row[a->nr];
 
@@ -64,6 +70,7 @@ static void add_row(struct stats_ap *a, __u32 slot, const char *stage, const cha
 		return;
 	r->slot = slot;
 	snprintf(r->stage, sizeof(r->stage), "%s", stage);
+	r->shadow = shadow;
 	r->role = role;
 	r->gen = gen;
 	r->before = r->now;
@@ -73,6 +80,7 @@ static void add_row(struct stats_ap *a, __u32 slot, const char *stage, const cha
 void metrics__read_ap(struct stats_ap *a, const char *ifname, enum plan_hook hook)
 {
 	char names[TG_BANK_SLOTS][PLAN_MAX_NAME];
+	bool shadow[TG_BANK_SLOTS];
 	const char *role;
 	__u32 seed;
 	int b, i, n;
@@ -86,14 +94,15 @@ void metrics__read_ap(struct stats_ap *a, const char *ifname, enum plan_hook hoo
 		return;
 	ap__get_weight(&a->ap, &a->weight_bp, &seed);
 	a->live_gen = a->ap.live >= 0 ? a->ap.bank[a->ap.live].gen : 0;
-	add_row(a, TG_SLOT_ENTRY, "(dispatcher)", "dispatcher", 0);
+	add_row(a, TG_SLOT_ENTRY, "(dispatcher)", false, "dispatcher", 0);
 	for (b = 0; b < (int)TG_NR_BANKS; b++) {
 		if (!a->ap.bank[b].nr)
 			continue;
-		bank_names(&a->ap, b, names, &role);
+		bank_names(&a->ap, b, names, shadow, &role);
 		n = a->ap.bank[b].fused ? a->ap.bank[b].nr_stages : a->ap.bank[b].nr;
 		for (i = 0; i < n && i < (int)TG_BANK_SLOTS; i++)
-			add_row(a, TG_BANK_BASE(b) + i, names[i], role, a->ap.bank[b].gen);
+			add_row(a, TG_BANK_BASE(b) + i, names[i], shadow[i], role,
+				a->ap.bank[b].gen);
 	}
 }
 

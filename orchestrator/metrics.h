@@ -21,6 +21,7 @@
 struct stats_row {
 	__u32 slot;
 	char stage[PLAN_MAX_NAME];
+	bool shadow;			/* mode: shadow (counted, never acts) */
 	const char *role;		/* dispatcher, live, previous, rejected */
 	uint64_t gen;
 	struct tg_stats now;

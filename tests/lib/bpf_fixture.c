@@ -325,17 +325,26 @@ int fx__compose_load(struct fx *fx, const struct compose_stage *s, int n, bool f
 	};
 	LIBBPF_OPTS(bpf_prog_load_opts, lo, .expected_attach_type = fx->xdp ? BPF_XDP : 0,
 		    .log_buf = log, .log_size = log ? log_len : 0, .log_level = log ? 1 : 0);
+	struct compose_btf fb = {};
 	struct compose_prog cp;
 	int fd, err;
 
 	err = fused ? compose__fused(&o, s, n, &cp) : compose__chained(&o, s, next_slot, &cp);
 	if (err)
 		fail_msg("compose__%s: %s", fused ? "fused" : "chained", strerror(-err));
+	/* As gen.c loads it: with function info where a stage tail-calls. */
+	if (compose__needs_func_info(&cp)) {
+		err = compose__func_info(&cp, &fb);
+		if (err)
+			fail_msg("compose__func_info: %s", strerror(-err));
+		compose__func_info_opts(&fb, &lo);
+	}
 	if (log)
 		log[0] = '\0';
 	fd = bpf_prog_load(ap__prog_type(fx->hook), "tgtest_wrap", "Dual BSD/GPL", cp.insns, cp.cnt,
 			   &lo);
 	err = fd < 0 ? -errno : fd;
+	compose__func_info_free(&fb);
 	compose__free(&cp);
 	return err;
 }
