@@ -96,6 +96,8 @@ BPFT_BINS	:= $(patsubst tests/bpf/%.c,$(BUILD)/tests/bpf/%,$(BPFT_SRCS))
 TOOL_SRCS	:= $(wildcard tools/*.c)
 TOOL_BINS	:= $(patsubst tools/%.c,$(BUILD)/tools/%,$(filter-out tools/bench_%,$(TOOL_SRCS)))
 BENCH_BINS	:= $(patsubst tools/%.c,$(BUILD)/tools/%,$(filter tools/bench_%,$(TOOL_SRCS)))
+# Code the bench tools share (no main of its own).
+BENCH_LIB_OBJS	:= $(patsubst tools/lib/%.c,$(BUILD)/obj/tools/%.o,$(wildcard tools/lib/*.c))
 
 .PHONY: all deps bpf test test-unit test-bpf test-integration demo bench \
 	fuzz check install uninstall man clean format
@@ -167,11 +169,17 @@ $(BUILD)/tools/%: tools/%.c
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) $< -o $@ $(LDLIBS)
 
 # The bench tools load and run through the orchestrator's own modules
-# (every object but main.o, as the tests link them).
-$(BENCH_BINS): $(BUILD)/tools/%: tools/%.c $(ORCH_LIB_OBJS)
+# (every object but main.o, as the tests link them); tools/lib/ is code
+# they share, with no main of its own.
+$(BUILD)/obj/tools/%.o: tools/lib/%.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) $< $(ORCH_LIB_OBJS) -o $@ $(LDLIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(BENCH_BINS): $(BUILD)/tools/%: tools/%.c $(ORCH_LIB_OBJS) $(BENCH_LIB_OBJS)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(DEPFLAGS) $(LDFLAGS) $< $(ORCH_LIB_OBJS) $(BENCH_LIB_OBJS) -o $@ $(LDLIBS)
 
 # The README's test command: unit, BPF test-run tables, integration.
 test: deps

@@ -27,7 +27,18 @@
 #define R_VERDICT	BPF_REG_7
 #define R_LEN		BPF_REG_8
 #define R_STATS		BPF_REG_9
-#define KEY_OFF		(-4)	/* the stats key on main's stack */
+#define MAX_STACK	512	/* the kernel's, per call chain */
+
+/*
+ * Where main keeps its state on the stack. Called stages: only the stats
+ * key, at the top of main's own frame. Inlined ones share main's frame,
+ * so its state goes below the largest stage frame: ctx (saved once) and
+ * the length (per stage), reloaded after each stage, and the key.
+ */
+struct frame {
+	bool inl;
+	__s16 key, ctx, len;	/* fp offsets */
+};
 
 #define STAT_OFF(f)	((__s16)offsetof(struct tg_stats, f))
 
@@ -111,12 +122,12 @@ static void load_len(struct insn_buf *b, const struct compose_opts *o)
 }
 
 /* R_STATS = stats[@slot], or NULL: then jump to @uncounted. */
-static void lookup_stats(struct insn_buf *b, const struct compose_opts *o, __u32 slot,
-			 int uncounted)
+static void lookup_stats(struct insn_buf *b, const struct compose_opts *o, const struct frame *f,
+			 __u32 slot, int uncounted)
 {
-	insn__emit(b, I_ST_W(BPF_REG_10, KEY_OFF, slot));
+	insn__emit(b, I_ST_W(BPF_REG_10, f->key, slot));
 	insn__emit(b, I_MOV64_REG(BPF_REG_2, BPF_REG_10));
-	insn__emit(b, I_ADD64_IMM(BPF_REG_2, KEY_OFF));
+	insn__emit(b, I_ADD64_IMM(BPF_REG_2, f->key));
 	insn__ld_map_fd(b, BPF_REG_1, o->stats_fd);
 	insn__emit(b, I_CALL_HELPER(BPF_FUNC_map_lookup_elem));
 	insn__emit(b, I_MOV64_REG(R_STATS, BPF_REG_0));
@@ -238,13 +249,105 @@ static void new_labels(struct insn_buf *b, int label[TG_NR_VERDICTS])
 		label[v] = insn__new_label(b);
 }
 
+static bool is_pseudo_call(const struct bpf_insn *in)
+{
+	return in->code == (BPF_JMP | BPF_CALL) && in->src_reg == BPF_PSEUDO_CALL;
+}
+
+static bool is_pseudo_func(const struct bpf_insn *in)
+{
+	return in->code == (BPF_LD | BPF_DW | BPF_IMM) && in->src_reg == BPF_PSEUDO_FUNC;
+}
+
+/* The stage's own code: everything before its first subprogram. */
+static size_t main_len(const struct compose_stage *s)
+{
+	size_t i, len = s->cnt;
+	long t;
+
+	for (i = 0; i < s->cnt; i++) {
+		if (is_pseudo_call(&s->insns[i]) || is_pseudo_func(&s->insns[i])) {
+			t = (long)i + s->insns[i].imm + 1;
+			if (t > 0 && (size_t)t < len)
+				len = t;
+		}
+		if (s->insns[i].code == (BPF_LD | BPF_DW | BPF_IMM))
+			i++;
+	}
+	return len;
+}
+
 /*
- * Run stage @s (its code at @entry) and sort out its verdict. @on_counted
- * and @on_uncounted are where a verdict that goes on continues, with and
- * without R_STATS (-1: last stage).
+ * Does the stage's own code (its subprograms keep r6-r9, helpers too)
+ * write @reg? Every ALU op and load writes its dst, a fetching atomic its
+ * src.
  */
-static void run_stage(struct insn_buf *b, const struct compose_opts *o,
-		      const struct compose_stage *s, int entry, int on_counted, int on_uncounted)
+static bool writes_reg(const struct compose_stage *s, __u8 reg)
+{
+	size_t len = main_len(s), i;
+
+	for (i = 0; i < len; i++) {
+		const struct bpf_insn *in = &s->insns[i];
+		__u8 cls = BPF_CLASS(in->code);
+
+		if ((cls == BPF_ALU || cls == BPF_ALU64 || cls == BPF_LDX) && in->dst_reg == reg)
+			return true;
+		if (in->code == (BPF_LD | BPF_DW | BPF_IMM)) {
+			if (in->dst_reg == reg)
+				return true;
+			i++;
+		}
+		if (cls == BPF_STX && BPF_MODE(in->code) == BPF_ATOMIC && (in->imm & BPF_FETCH) &&
+		    in->src_reg == reg)
+			return true;
+	}
+	return false;
+}
+
+/* Does any stage write @reg? */
+static bool any_writes_reg(const struct compose_stage *s, int n, __u8 reg)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (writes_reg(&s[i], reg))
+			return true;
+	return false;
+}
+
+/*
+ * The stage's own code in place of a call: its exits jump to what
+ * follows it, where r0 holds its verdict as a return would leave it.
+ */
+static void inline_body(struct insn_buf *b, struct compose_prog *out, const struct compose_stage *s)
+{
+	size_t base = b->cnt, len = main_len(s), j;
+
+	out->stage_off[out->nr] = base;
+	out->stage_cnt[out->nr] = len;
+	out->sub_cnt[out->nr] = s->cnt - len;
+	out->nr++;
+	insn__append(b, s->insns, len);
+	if (b->err)
+		return;
+	for (j = 0; j < len; j++) {
+		struct bpf_insn *in = &b->insns[base + j];
+
+		if (in->code == (BPF_JMP | BPF_EXIT))
+			*in = insn__make(BPF_JMP | BPF_JA, 0, 0, len - j - 1, 0);
+		else if (in->code == (BPF_LD | BPF_DW | BPF_IMM))
+			j++;
+	}
+}
+
+/*
+ * Run stage @s (its code at @entry, when called) and sort out its
+ * verdict. @on_counted and @on_uncounted are where a verdict that goes
+ * on continues, with and without R_STATS (-1: last stage).
+ */
+static void run_stage(struct insn_buf *b, const struct compose_opts *o, const struct frame *f,
+		      const struct compose_stage *s, int entry, int on_counted, int on_uncounted,
+		      struct compose_prog *out)
 {
 	int counted[TG_NR_VERDICTS], bare[TG_NR_VERDICTS], uncounted;
 
@@ -253,9 +356,23 @@ static void run_stage(struct insn_buf *b, const struct compose_opts *o,
 	uncounted = insn__new_label(b);
 	load_len(b, o);
 	insn__emit(b, I_MOV64_REG(BPF_REG_1, R_CTX));
-	insn__call_label(b, entry);
-	insn__emit(b, I_MOV64_REG(R_VERDICT, BPF_REG_0));
-	lookup_stats(b, o, s->slot, uncounted);
+	if (f->inl) {
+		/* Only what the stage's own code overwrites is saved and reloaded. */
+		bool ctx = writes_reg(s, R_CTX), len = writes_reg(s, R_LEN);
+
+		if (len)
+			insn__emit(b, I_STX_DW(BPF_REG_10, R_LEN, f->len));
+		inline_body(b, out, s);
+		insn__emit(b, I_MOV64_REG(R_VERDICT, BPF_REG_0));
+		if (ctx)
+			insn__emit(b, I_LDX_DW(R_CTX, BPF_REG_10, f->ctx));
+		if (len)
+			insn__emit(b, I_LDX_DW(R_LEN, BPF_REG_10, f->len));
+	} else {
+		insn__call_label(b, entry);
+		insn__emit(b, I_MOV64_REG(R_VERDICT, BPF_REG_0));
+	}
+	lookup_stats(b, o, f, s->slot, uncounted);
 	classify(b, o, counted);
 	verdict_tails(b, o, s, counted, true, on_counted);
 	/* stats[] cannot miss for a key below max_entries; the verifier
@@ -265,6 +382,7 @@ static void run_stage(struct insn_buf *b, const struct compose_opts *o,
 	verdict_tails(b, o, s, bare, false, on_uncounted);
 }
 
+/* A called stage: all of it, at @entry. */
 static void append_stage(struct insn_buf *b, struct compose_prog *out, const struct compose_stage *s,
 			 int entry)
 {
@@ -273,6 +391,73 @@ static void append_stage(struct insn_buf *b, struct compose_prog *out, const str
 	out->stage_cnt[out->nr] = s->cnt;
 	out->nr++;
 	insn__append(b, s->insns, s->cnt);
+}
+
+/* An inlined stage's subprograms, at the end; its calls re-aimed at them. */
+static void append_subprogs(struct insn_buf *b, struct compose_prog *out, int k,
+			    const struct compose_stage *s)
+{
+	size_t base = out->stage_off[k], len = out->stage_cnt[k], j;
+
+	out->sub_off[k] = b->cnt;
+	insn__append(b, s->insns + len, s->cnt - len);
+	if (b->err)
+		return;
+	for (j = 0; j < len; j++) {
+		struct bpf_insn *in = &b->insns[base + j];
+
+		if (is_pseudo_call(in) || is_pseudo_func(in))
+			in->imm = (long)out->sub_off[k] + ((long)j + in->imm + 1 - (long)len) -
+				  (long)(base + j + 1);
+		if (in->code == (BPF_LD | BPF_DW | BPF_IMM))
+			j++;
+	}
+}
+
+/* Does the stage call bpf_tail_call() itself? */
+static bool own_tail_calls(const struct compose_stage *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->cnt; i++)
+		if (s->insns[i].code == (BPF_JMP | BPF_CALL) && s->insns[i].src_reg == 0 &&
+		    s->insns[i].imm == BPF_FUNC_tail_call)
+			return true;
+	return false;
+}
+
+/*
+ * Inline when every stage allows it and the shared frame fits: main's
+ * frame (the largest stage frame + 20 bytes of main's state, rounded as
+ * the verifier does) above the deepest chain of any stage's subprograms.
+ */
+static void plan_frame(const struct compose_opts *o, const struct compose_stage *s, int n,
+		       struct frame *f)
+{
+	unsigned int top = 0, below = 0;
+	const struct compose_frame *fr;
+	int i;
+
+	memset(f, 0, sizeof(*f));
+	f->key = -4;
+	if (!o->frames)
+		return;
+	for (i = 0; i < n; i++) {
+		fr = &o->frames[i];
+		/* exits become 16-bit jumps */
+		if (own_tail_calls(&s[i]) || fr->frame > MAX_STACK || main_len(&s[i]) > 32767)
+			return;
+		top = fr->frame > top ? fr->frame : top;
+		if (fr->stack > fr->frame && fr->stack - fr->frame > below)
+			below = fr->stack - fr->frame;
+	}
+	top = (top + 7) & ~7u;
+	if (((top + 20 + 31) & ~31u) + below > MAX_STACK)
+		return;
+	f->inl = true;
+	f->ctx = -(__s16)(top + 8);
+	f->len = -(__s16)(top + 16);
+	f->key = -(__s16)(top + 20);
 }
 
 static int finish(struct insn_buf *b, struct compose_prog *out)
@@ -299,16 +484,21 @@ int compose__chained(const struct compose_opts *o, const struct compose_stage *s
 {
 	int entry, cont, cont_bare, last = next_slot == TG_SLOT_NONE;
 	struct insn_buf b;
+	struct frame f;
 
 	memset(out, 0, sizeof(*out));
 	if (check_stage(s) || (!last && next_slot >= TG_NR_SLOTS))
 		return -EINVAL;
+	plan_frame(o, s, 1, &f);
+	out->inlined = f.inl;
 	insn__init(&b);
 	entry = insn__new_label(&b);
 	cont = insn__new_label(&b);
 	cont_bare = insn__new_label(&b);
 	insn__emit(&b, I_MOV64_REG(R_CTX, BPF_REG_1));
-	run_stage(&b, o, s, entry, last ? -1 : cont, last ? -1 : cont_bare);
+	if (f.inl && writes_reg(s, R_CTX))
+		insn__emit(&b, I_STX_DW(BPF_REG_10, R_CTX, f.ctx));
+	run_stage(&b, o, &f, s, entry, last ? -1 : cont, last ? -1 : cont_bare, out);
 	if (!last && hands_on(o, s)) {
 		/* The hand-over: count it, tail-call with a constant key. */
 		insn__place(&b, cont);
@@ -330,7 +520,10 @@ int compose__chained(const struct compose_opts *o, const struct compose_stage *s
 		insn__emit(&b, I_MOV64_IMM(BPF_REG_0, o->fail_closed ? drop_code(o) : pass_code(o)));
 		insn__emit(&b, I_EXIT());
 	}
-	append_stage(&b, out, s, entry);
+	if (f.inl)
+		append_subprogs(&b, out, 0, s);
+	else
+		append_stage(&b, out, s, entry);
 	return finish(&b, out);
 }
 
@@ -339,6 +532,7 @@ int compose__fused(const struct compose_opts *o, const struct compose_stage *s, 
 {
 	int entry[TG_MAX_STAGES], next[TG_MAX_STAGES], next_bare[TG_MAX_STAGES];
 	struct insn_buf b;
+	struct frame f;
 	int i;
 
 	memset(out, 0, sizeof(*out));
@@ -347,6 +541,8 @@ int compose__fused(const struct compose_opts *o, const struct compose_stage *s, 
 	for (i = 0; i < n; i++)
 		if (check_stage(&s[i]))
 			return -EINVAL;
+	plan_frame(o, s, n, &f);
+	out->inlined = f.inl;
 	insn__init(&b);
 	for (i = 0; i < n; i++) {
 		entry[i] = insn__new_label(&b);
@@ -358,10 +554,13 @@ int compose__fused(const struct compose_opts *o, const struct compose_stage *s, 
 		if (!hands_on(o, &s[i]))
 			n = i + 1;
 	insn__emit(&b, I_MOV64_REG(R_CTX, BPF_REG_1));
+	if (f.inl && any_writes_reg(s, n, R_CTX))
+		insn__emit(&b, I_STX_DW(BPF_REG_10, R_CTX, f.ctx));
 	for (i = 0; i < n; i++) {
 		bool last = i == n - 1;
 
-		run_stage(&b, o, &s[i], entry[i], last ? -1 : next[i], last ? -1 : next_bare[i]);
+		run_stage(&b, o, &f, &s[i], entry[i], last ? -1 : next[i], last ? -1 : next_bare[i],
+			  out);
 		if (last)
 			break;
 		/* Handed on: counted as such, then the next stage runs. */
@@ -369,8 +568,12 @@ int compose__fused(const struct compose_opts *o, const struct compose_stage *s, 
 		count(&b, STAT_OFF(continued), 1);
 		insn__place(&b, next_bare[i]);
 	}
-	for (i = 0; i < n; i++)
-		append_stage(&b, out, &s[i], entry[i]);
+	for (i = 0; i < n; i++) {
+		if (f.inl)
+			append_subprogs(&b, out, i, &s[i]);
+		else
+			append_stage(&b, out, &s[i], entry[i]);
+	}
 	return finish(&b, out);
 }
 
@@ -389,6 +592,10 @@ int compose__origin(const struct compose_prog *p, size_t idx, size_t *stage_insn
 	for (i = 0; i < p->nr; i++) {
 		if (idx >= p->stage_off[i] && idx < p->stage_off[i] + p->stage_cnt[i]) {
 			*stage_insn = idx - p->stage_off[i];
+			return i;
+		}
+		if (p->inlined && idx >= p->sub_off[i] && idx < p->sub_off[i] + p->sub_cnt[i]) {
+			*stage_insn = p->stage_cnt[i] + idx - p->sub_off[i];
 			return i;
 		}
 	}

@@ -24,7 +24,21 @@
  * The ctx stays in callee-saved r6 across the call, so the stage sees
  * exactly the context the kernel gave. Why not freplace: this kernel
  * refuses it (and fentry), and it needs BTF; a subprogram call needs
- * neither, costs about a nanosecond, and keeps slot 0 a single write.
+ * neither and keeps slot 0 a single write.
+ *
+ * Inlined: where the kernel's accounting allows, the stage's own code is
+ * not called but placed in main, its exits turned into jumps to the
+ * verdict code that follows and its subprograms moved to the end (their
+ * calls re-aimed). A call costs several ns where the kernel routes every
+ * return through a mitigation thunk (SRSO "Safe RET"), more than all of a
+ * stage's counting. The stage's frame is its own, as verified on its own:
+ * main keeps ctx and the length in slots below it (the stage never
+ * touches what lies deeper than its frame), reloads them after the stage,
+ * and the stage still gets ctx in r1 and sees nothing else of main.
+ * Not inlined: stages that make their own tail calls (one from main would
+ * leave the wrapper uncounted), stages whose frames the caller does not
+ * give, or frames that would not fit the kernel's 512 bytes once shared;
+ * then the stages are called as above.
  */
 #ifndef __TG_COMPOSE_H
 #define __TG_COMPOSE_H
@@ -44,19 +58,30 @@ struct compose_stage {
 	bool shadow;			/* every verdict goes on, counted as decided */
 };
 
+/* What inlining a stage needs to know of its stack. */
+struct compose_frame {
+	unsigned int frame;		/* its own frame, bytes, as the verifier measured it alone */
+	unsigned int stack;		/* its deepest call chain, own frame included */
+};
+
 struct compose_opts {
 	bool xdp;			/* else tc (SCHED_CLS) */
 	int stats_fd;
 	int slots_fd;
 	bool fail_closed;		/* verdict of a missed tail call: drop */
+	/* One per stage, in order: inline where possible; NULL: call every stage. */
+	const struct compose_frame *frames;
 };
 
 struct compose_prog {
 	struct bpf_insn *insns;
 	size_t cnt;
 	int nr;				/* stages in it */
-	size_t stage_off[TG_MAX_STAGES];	/* first insn of each stage */
+	bool inlined;			/* stages inlined, not called */
+	size_t stage_off[TG_MAX_STAGES];	/* first insn of each stage (its main part) */
 	size_t stage_cnt[TG_MAX_STAGES];
+	size_t sub_off[TG_MAX_STAGES];	/* inlined: where its subprograms went */
+	size_t sub_cnt[TG_MAX_STAGES];
 };
 
 /*
@@ -115,7 +140,10 @@ void compose__func_info_free(struct compose_btf *b);
 /* Verdict class of a program's return code (XDP_* or TC_ACT_*). */
 enum tg_verdict compose__verdict(bool xdp, int code);
 
-/* Frame the wrapper's main adds below the stage: bytes, as the verifier rounds it. */
+/*
+ * Frame the wrapper's main adds below the stage: bytes, as the verifier
+ * rounds it (called stages; inlined, main's frame is the stage's + 20).
+ */
 #define COMPOSE_MAIN_STACK	32u
 
 #endif /* __TG_COMPOSE_H */

@@ -103,7 +103,7 @@ static const char *license_of(const struct gen_ctx *c, int first, int n)
 }
 
 static int load_composed(struct gen_ctx *c, const struct compose_prog *cp, int first, int n,
-			 const char *name, const char *what, int slot_idx)
+			 const char *name, const char *what, int slot_idx, bool quiet)
 {
 	bool xdp = c->ap->hook == PLAN_HOOK_XDP;
 	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = xdp ? BPF_XDP : 0,
@@ -128,6 +128,8 @@ static int load_composed(struct gen_ctx *c, const struct compose_prog *cp, int f
 			   cp->cnt, &o);
 	if (fd < 0) {
 		err = -errno;
+		if (quiet)
+			return err;
 		if (err != -EACCES && err != -EINVAL && err != -E2BIG) {
 			pr_warn("%s on %s/%s: loading it failed: %s\n", what, c->ap->ifname, hk(c),
 				strerror(-err));
@@ -183,11 +185,64 @@ static struct compose_stage cstage(const struct gen_ctx *c, int i)
 	return s;
 }
 
+/*
+ * The frames compose.c inlines stages by: the verifier's own frame of
+ * each stage loaded alone (or the static estimate where that is larger).
+ * @return @fr, or NULL when a frame is unknown: the stages are called.
+ */
+static const struct compose_frame *cframes(const struct gen_ctx *c, int first, int n,
+					   struct compose_frame *fr)
+{
+	const struct stage_load *sl;
+	int i;
+
+	for (i = 0; i < n; i++) {
+		sl = &c->sl[first + i];
+		if (sl->frame < 0)
+			return NULL;
+		fr[i].frame = (unsigned int)sl->frame > sl->facts.frame0 ? (unsigned int)sl->frame :
+									  sl->facts.frame0;
+		fr[i].stack = sl->facts.stack;
+	}
+	return fr;
+}
+
+/*
+ * Compose and load one program: the @n stages fused, or stage @slot_idx
+ * chained (handing over to @next), into bank position @slot_idx. Inlined
+ * first where compose.c allows it; should the kernel refuse that, the
+ * stages are called as subprograms instead, and only that refusal is
+ * explained.
+ */
+static int load_shape(struct gen_ctx *c, struct compose_opts *o, bool fused,
+		      const struct compose_stage *s, int n, __u32 next, const char *name,
+		      const char *what, int slot_idx)
+{
+	int first = fused ? 0 : slot_idx, err;
+	struct compose_frame fr[TG_MAX_STAGES];
+	struct compose_prog cp;
+	bool retry;
+
+	o->frames = cframes(c, first, n, fr);
+	do {
+		err = fused ? compose__fused(o, s, n, &cp) : compose__chained(o, s, next, &cp);
+		if (err)
+			return err;
+		retry = cp.inlined;
+		err = load_composed(c, &cp, first, n, name, what, slot_idx, retry);
+		if (err && retry)
+			pr_debug("%s on %s/%s: the kernel refused it inlined (%s); calling its stages instead\n",
+				 what, c->ap->ifname, hk(c), strerror(-err));
+		compose__free(&cp);
+		o->frames = NULL;
+	} while (err && retry);
+	return err;
+}
+
 static int load_chained(struct gen_ctx *c)
 {
 	const struct plan *plan = c->spec->plan;
 	struct compose_opts o = copts(c);
-	struct compose_prog cp;
 	struct compose_stage s;
 	char name[16], what[PLAN_MAX_NAME + 16];
 	__u32 next;
@@ -197,13 +252,9 @@ static int load_chained(struct gen_ctx *c)
 	for (i = plan->nr_stages - 1; i >= 0; i--) {
 		s = cstage(c, i);
 		next = i + 1 < plan->nr_stages ? s.slot + 1 : TG_SLOT_NONE;
-		err = compose__chained(&o, &s, next, &cp);
-		if (err)
-			return err;
 		ap__prog_name(name, c->spec->gen, i, plan->stages[i].name, false, 0);
 		snprintf(what, sizeof(what), "stage '%s'", plan->stages[i].name);
-		err = load_composed(c, &cp, i, 1, name, what, i);
-		compose__free(&cp);
+		err = load_shape(c, &o, false, &s, 1, next, name, what, i);
 		if (err)
 			return err;
 	}
@@ -216,18 +267,14 @@ static int load_fused(struct gen_ctx *c)
 	const struct plan *plan = c->spec->plan;
 	struct compose_stage s[TG_MAX_STAGES];
 	struct compose_opts o = copts(c);
-	struct compose_prog cp;
 	char name[16];
 	int i, err;
 
 	for (i = 0; i < plan->nr_stages; i++)
 		s[i] = cstage(c, i);
-	err = compose__fused(&o, s, plan->nr_stages, &cp);
-	if (err)
-		return err;
 	ap__prog_name(name, c->spec->gen, 0, NULL, true, plan->nr_stages);
-	err = load_composed(c, &cp, 0, plan->nr_stages, name, "the fused generation", 0);
-	compose__free(&cp);
+	err = load_shape(c, &o, true, s, plan->nr_stages, TG_SLOT_NONE, name,
+			 "the fused generation", 0);
 	c->gl->nr_progs = 1;
 	return err;
 }

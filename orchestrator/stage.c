@@ -484,6 +484,8 @@ static int capture(const struct stage_env *env, const struct plan_stage *ps,
 		sl->verified_insns = info.verified_insns;
 	if (!sl->verified_insns)
 		sl->verified_insns = vlog__number(log, "processed ");
+	/* "stack depth A+B+...": A is the program's own frame (compose.c inlines by it) */
+	sl->frame = strstr(log, "stack depth ") ? (int)vlog__number(log, "stack depth ") : -1;
 	sl->shadow = ps->mode == PLAN_MODE_SHADOW;
 	sl->continue_on = ps->continue_on ?: TG_VERDICT_BIT(TG_PASS);
 	if (!ps->has_continue_on && env->hook == PLAN_HOOK_XDP &&

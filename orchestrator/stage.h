@@ -56,6 +56,7 @@ struct stage_load {
 	bool shadow;
 	struct stage_facts facts;
 	__u32 verified_insns;		/* the program on its own */
+	int frame;			/* its own stack frame, bytes, the verifier's; -1: unknown */
 };
 
 

@@ -1,45 +1,48 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * bench_flip: how long a flip takes and whether traffic notices it.
+ * bench_flip: how long a flip and a weight change take, and whether
+ * traffic notices a flip. Attach points are the pinned ones under
+ * TAILGATE_PIN_ROOT, opened with ap__open() and changed with ap.c, the
+ * code tailgate itself runs (linked in, as the unit tests link it).
  *
- *   bench_flip single DIR [-n ITERS] [-L BANKDISP.o]
- *	DIR is an attach point's pin directory (<root>/<ifname>/<hook>) with a
- *	generation in each bank. Times, alternating banks, what slots__flip()
- *	does (head's prog id from the bank slot, fd by id, write slot 0,
- *	close) and the raw bpf_map_update_elem() of slot 0 with the heads'
- *	fds already open; with -L, also a flip by bpf_link_update() to one
- *	of two per-bank dispatchers (bench_bankdisp.bpf.o), real one put back.
- *   bench_flip fleet ROOT HOOK PREFIX COUNT [-n ROUNDS]
- *	Promotion across COUNT attach points ROOT/PREFIX<i>/HOOK whose
- *	generations are already loaded: every round flips all of them to the
- *	other bank, slots__flip() style, and is timed from the decision to
- *	the last slot 0 written.
- *   bench_flip churn DIR [-i FLIP_MS] [-d SECONDS]
- *	Flips DIR's slot 0 between the banks every FLIP_MS (0: never) for SECONDS, the
- *	way slots__flip() does, while tools/tgtraffic carries traffic (the
- *	bench starts both); prints the flips, the slowest one, and from DIR's
- *	pinned stats the packets the hook saw and the tail misses, drops and
+ *   bench_flip single IFNAME [-n ITERS]
+ *	IFNAME's XDP attach point, a generation in each bank: ap__flip()
+ *	between the banks, timed; the raw slots__set() of slot 0 with the
+ *	heads' fds already open; as a control, the same write into a slot no
+ *	program tail-calls with a constant key (nothing to re-patch).
+ *   bench_flip fleet PREFIX COUNT [-n ROUNDS]
+ *	Promotion across PREFIX0 .. PREFIX<COUNT-1>, generations already
+ *	loaded: every round flips all of them to the other bank, timed from
+ *	the first ap__flip() to the last.
+ *   bench_flip weight PREFIX COUNT [-n ROUNDS]
+ *	The weighted canary's changes on those attach points: the splitting
+ *	dispatcher swapped in (ap__set_dispatcher), the weight changed on one
+ *	attach point (ap__set_weight: one map write) and across all COUNT,
+ *	then the plain dispatcher back (ap__serve), checked by program name.
+ *   bench_flip churn IFNAME [-i FLIP_MS] [-d SECONDS]
+ *	ap__flip() between the banks every FLIP_MS (0: never) for SECONDS
+ *	while tools/tgtraffic carries traffic (the bench starts both); prints
+ *	the flips, the slowest one, and from the attach point's counters
+ *	(counters.c) the packets the hook saw and the tail misses, drops and
  *	aborts in the window.
- *
- * Self-contained: libbpf only, like every tools/ program.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
-#include <bpf/libbpf.h>
 
-#include "../bpf/include/tailgate_abi.h"
+#include "ap.h"
+#include "counters.h"
+#include "log.h"
+#include "slots.h"
 
 #define MAX_ITERS	200000
 #define MAX_IFACES	256
+#define CANARY_BP	100	/* 1 %: the weight a canary starts with */
 
 static void die(const char *what, int err)
 {
@@ -81,238 +84,59 @@ static void print_dist_header(void)
 	printf("|---|---:|---:|---:|---:|---:|---:|---|\n");
 }
 
-/* slots__flip() of orchestrator/slots.c, step for step */
-
-static int slot_id(int slots_fd, __u32 slot, __u32 *id)
+/* An XDP attach point with a live generation and one in the other bank. */
+static void open_ap(struct ap *ap, const char *ifname)
 {
-	if (bpf_map_lookup_elem(slots_fd, &slot, id)) {
-		if (errno != ENOENT)
-			return -errno;
-		*id = 0;
+	int err = ap__open(ap, ifname, PLAN_HOOK_XDP);
+
+	if (err) {
+		fprintf(stderr, "bench_flip: %s: %s\n", ifname, ap__strerror(err));
+		exit(1);
 	}
-	return 0;
-}
-
-static int flip(int slots_fd, unsigned int bank)
-{
-	__u32 id, key = TG_SLOT_ENTRY;
-	int fd, err;
-
-	err = slot_id(slots_fd, TG_BANK_BASE(bank), &id);
-	if (err)
-		return err;
-	if (!id)
-		return -ENOENT;
-	fd = bpf_prog_get_fd_by_id(id);
-	if (fd < 0)
-		return -errno;
-	err = bpf_map_update_elem(slots_fd, &key, &fd, BPF_ANY) ? -errno : 0;
-	close(fd);
-	return err;
-}
-
-/* Which bank slot 0 points into, or -1. */
-static int live_bank(int slots_fd)
-{
-	__u32 live, head;
-	unsigned int b;
-
-	if (slot_id(slots_fd, TG_SLOT_ENTRY, &live) || !live)
-		return -1;
-	for (b = 0; b < TG_NR_BANKS; b++)
-		if (!slot_id(slots_fd, TG_BANK_BASE(b), &head) && head == live)
-			return b;
-	return -1;
-}
-
-static int open_pin(const char *dir, const char *name)
-{
-	char path[PATH_MAX];
-	int fd;
-
-	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
-		die(dir, ENAMETOOLONG);
-	fd = bpf_obj_get(path);
-	if (fd < 0)
-		die(path, errno);
-	return fd;
-}
-
-static void need_two_banks(int slots_fd, const char *dir)
-{
-	__u32 a, b;
-
-	if (slot_id(slots_fd, TG_BANK_BASE(0), &a) || slot_id(slots_fd, TG_BANK_BASE(1), &b) ||
-	    !a || !b || live_bank(slots_fd) < 0) {
+	if (ap->live < 0 || !ap->bank[0].nr || !ap->bank[1].nr) {
 		fprintf(stderr, "bench_flip: %s needs a live generation and one in the other bank (apply twice)\n",
-			dir);
+			ifname);
 		exit(1);
 	}
 }
 
-
-/*
- * The alternative measured next to the slot-0 flip: one dispatcher per
- * bank (tests/bpf/progs/bench_bankdisp.bpf.c, entry key = the bank's head
- * slot, patched once at load), and a flip is bpf_link_update() of the
- * attach point's pinned link to the other bank's dispatcher.
- */
-struct linkflip {
-	int link_fd;
-	int orig_fd;		/* the real dispatcher, put back at the end */
-	int disp_fd[TG_NR_BANKS];
-	struct bpf_object *obj[TG_NR_BANKS];
-};
-
-static int rodata_u32(struct bpf_object *obj, const char *var, __u32 val)
-{
-	struct btf *btf = bpf_object__btf(obj);
-	const struct btf_var_secinfo *vs;
-	const struct btf_type *sec;
-	struct bpf_map *m = NULL, *it;
-	const void *cur;
-	char *data;
-	size_t sz;
-	int id, i, err;
-
-	bpf_object__for_each_map(it, obj)
-		if (bpf_map__is_internal(it) && strstr(bpf_map__name(it), ".rodata"))
-			m = it;
-	id = btf && m ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC) : -ENOENT;
-	if (id < 0)
-		return -ENOENT;
-	sec = btf__type_by_id(btf, id);
-	vs = btf_var_secinfos(sec);
-	for (i = 0; i < btf_vlen(sec); i++, vs++) {
-		const struct btf_type *t = btf__type_by_id(btf, vs->type);
-
-		if (strcmp(btf__name_by_offset(btf, t->name_off), var))
-			continue;
-		cur = bpf_map__initial_value(m, &sz);
-		if (!cur || vs->offset + sizeof(val) > sz || !(data = malloc(sz)))
-			return -EINVAL;
-		memcpy(data, cur, sz);
-		memcpy(data + vs->offset, &val, sizeof(val));
-		err = bpf_map__set_initial_value(m, data, sz);
-		free(data);
-		return err;
-	}
-	return -ENOENT;
-}
-
-static void linkflip_setup(struct linkflip *lf, const char *dir, const char *object)
-{
-	struct bpf_link_info info = {};
-	__u32 len = sizeof(info);
-	struct bpf_program *p;
-	unsigned int b;
-	int err;
-
-	lf->link_fd = open_pin(dir, TG_PIN_LINK);
-	if (bpf_obj_get_info_by_fd(lf->link_fd, &info, &len))
-		die("link info", errno);
-	lf->orig_fd = bpf_prog_get_fd_by_id(info.prog_id);
-	if (lf->orig_fd < 0)
-		die("dispatcher fd", errno);
-	for (b = 0; b < TG_NR_BANKS; b++) {
-		int slots_fd = open_pin(dir, TG_MAP_SLOTS), stats_fd = open_pin(dir, TG_MAP_STATS);
-
-		lf->obj[b] = bpf_object__open_file(object, NULL);
-		if (!lf->obj[b])
-			die(object, errno);
-		p = bpf_object__find_program_by_name(lf->obj[b], "bench_bankdisp");
-		if (!p)
-			die("bench_bankdisp", ENOENT);
-		bpf_object__for_each_program(p, lf->obj[b])
-			bpf_program__set_autoload(p, !strcmp(bpf_program__name(p), "bench_bankdisp"));
-		err = rodata_u32(lf->obj[b], "tg_entry_slot", TG_BANK_BASE(b)) ?:
-		      bpf_map__reuse_fd(bpf_object__find_map_by_name(lf->obj[b], TG_MAP_SLOTS), slots_fd) ?:
-		      bpf_map__reuse_fd(bpf_object__find_map_by_name(lf->obj[b], TG_MAP_STATS), stats_fd) ?:
-		      bpf_object__load(lf->obj[b]);
-		if (err)
-			die("load bench_bankdisp", err);
-		lf->disp_fd[b] = bpf_program__fd(bpf_object__find_program_by_name(lf->obj[b],
-										  "bench_bankdisp"));
-		close(slots_fd);
-		close(stats_fd);
-	}
-}
-
-static int linkflip(struct linkflip *lf, unsigned int bank)
-{
-	return bpf_link_update(lf->link_fd, lf->disp_fd[bank], NULL) ? -errno : 0;
-}
-
-static void linkflip_teardown(struct linkflip *lf)
-{
-	unsigned int b;
-
-	if (bpf_link_update(lf->link_fd, lf->orig_fd, NULL))
-		die("put the real dispatcher back", errno);
-	for (b = 0; b < TG_NR_BANKS; b++)
-		bpf_object__close(lf->obj[b]);
-	close(lf->orig_fd);
-	close(lf->link_fd);
-}
-
 /*
  * Control: the same prog-array write into a slot no program tail-calls
- * with a constant key (the last slot of the inactive bank, when empty), so
- * the kernel has no direct jump to re-patch. What slot 0 would cost if the
- * dispatcher's entry jump were not a JIT-patched direct one.
+ * with a constant key (the inactive bank's last slot, empty when the
+ * generation is shorter), so the kernel has no direct jump to re-patch.
  */
-static void spare_write(int slots_fd, int prog_fd, int iters, double *t)
+static void spare_write(struct ap *ap, int prog_fd, int iters, double *t)
 {
-	int live = live_bank(slots_fd), i;
-	__u32 key = TG_BANK_BASE(live ^ 1) + TG_BANK_SLOTS - 1, id;
+	__u32 key = TG_BANK_BASE(ap->live ^ 1) + TG_BANK_SLOTS - 1, id;
 	double t0;
+	int i;
 
-	if (slot_id(slots_fd, key, &id) || id)
+	if (slots__prog_id(ap->slots_fd, key, &id) || id)
 		return;
 	for (i = 0; i < iters; i++) {
 		t0 = now_us();
-		if (bpf_map_update_elem(slots_fd, &key, &prog_fd, BPF_ANY))
-			die("update spare slot", errno);
+		if (slots__set(ap->slots_fd, key, prog_fd))
+			die("write spare slot", errno);
 		t[i] = now_us() - t0;
-		bpf_map_delete_elem(slots_fd, &key);
+		slots__clear(ap->slots_fd, key);
 	}
 	print_dist("control: same write into a slot with no direct-jump site (no text poke)", t,
 		   iters, "µs");
 }
 
-static void single_linkflip(const char *dir, const char *object, int bank, int iters, double *t)
-{
-	struct linkflip lf;
-	double t0;
-	int i;
-
-	linkflip_setup(&lf, dir, object);
-	for (i = 0; i < iters; i++) {
-		t0 = now_us();
-		if (linkflip(&lf, bank ^ ((i & 1) ? 0 : 1)))
-			die("bpf_link_update", errno);
-		t[i] = now_us() - t0;
-	}
-	linkflip_teardown(&lf);
-	print_dist("alternative: bpf_link_update() to the other bank's dispatcher (bench_bankdisp)", t,
-		   iters, "µs");
-}
-
-static int cmd_single(const char *dir, int iters, const char *object)
+static int cmd_single(const char *ifname, int iters)
 {
 	static double t_flip[MAX_ITERS], t_raw[MAX_ITERS];
-	int slots_fd = open_pin(dir, TG_MAP_SLOTS), head_fd[2], bank, i;
-	__u32 id, key = TG_SLOT_ENTRY;
+	int head_fd[TG_NR_BANKS], bank, i, err;
+	struct ap ap;
 	double t0;
 
 	if (iters < 2 || iters > MAX_ITERS)
 		die("iterations", EINVAL);
-	need_two_banks(slots_fd, dir);
-	bank = live_bank(slots_fd);
-	for (i = 0; i < 2; i++) {
-		if (slot_id(slots_fd, TG_BANK_BASE(i), &id))
-			die("read bank head", errno);
-		head_fd[i] = bpf_prog_get_fd_by_id(id);
+	open_ap(&ap, ifname);
+	bank = ap.live;
+	for (i = 0; i < (int)TG_NR_BANKS; i++) {
+		head_fd[i] = bpf_prog_get_fd_by_id(ap.bank[i].ids[0]);
 		if (head_fd[i] < 0)
 			die("head fd", errno);
 	}
@@ -320,67 +144,150 @@ static int cmd_single(const char *dir, int iters, const char *object)
 	iters &= ~1;
 	for (i = 0; i < iters; i++) {
 		t0 = now_us();
-		if (flip(slots_fd, bank ^ ((i & 1) ? 0 : 1)))
-			die("flip", errno);
+		err = ap__flip(&ap, bank ^ ((i & 1) ? 0 : 1));
 		t_flip[i] = now_us() - t0;
+		if (err)
+			die("ap__flip", err);
 	}
 	for (i = 0; i < iters; i++) {
 		t0 = now_us();
-		if (bpf_map_update_elem(slots_fd, &key, &head_fd[bank ^ ((i & 1) ? 0 : 1)], BPF_ANY))
-			die("update slot 0", errno);
+		err = slots__set(ap.slots_fd, TG_SLOT_ENTRY, head_fd[bank ^ ((i & 1) ? 0 : 1)]);
 		t_raw[i] = now_us() - t0;
+		if (err)
+			die("slots__set(0)", err);
 	}
 	print_dist_header();
-	print_dist("flip, slots__flip() steps (id lookup + fd by id + slot 0 write + close)",
+	print_dist("flip, ap__flip() (slots__flip: head's id, fd by id, slot 0 write, close)",
 		   t_flip, iters, "µs");
-	print_dist("flip, raw bpf_map_update_elem(slot 0), head fds already open", t_raw, iters, "µs");
-	spare_write(slots_fd, head_fd[bank], iters, t_raw);
-	if (object)
-		single_linkflip(dir, object, bank, iters, t_raw);
+	print_dist("flip, raw slots__set(slot 0), head fds already open", t_raw, iters, "µs");
+	spare_write(&ap, head_fd[bank], iters, t_raw);
 	close(head_fd[0]);
 	close(head_fd[1]);
-	close(slots_fd);
+	ap__close(&ap);
 	return 0;
 }
 
-static int cmd_fleet(const char *root, const char *hook, const char *prefix, int count, int rounds)
+static int open_fleet(struct ap *aps, const char *prefix, int count)
 {
+	char name[IF_NAMESIZE];
+	int i;
+
+	if (count < 1 || count > MAX_IFACES)
+		die("count", EINVAL);
+	for (i = 0; i < count; i++) {
+		if (snprintf(name, sizeof(name), "%s%d", prefix, i) >= (int)sizeof(name))
+			die(prefix, ENAMETOOLONG);
+		open_ap(&aps[i], name);
+	}
+	return count;
+}
+
+static int cmd_fleet(const char *prefix, int count, int rounds)
+{
+	static struct ap aps[MAX_IFACES];
 	static double t_round[MAX_ITERS];
-	int fds[MAX_IFACES], bank[MAX_IFACES], i, r;
-	char dir[PATH_MAX];
+	int bank[MAX_IFACES], i, r, err;
+	char what[128];
 	double t0, t_open;
 
-	if (count < 1 || count > MAX_IFACES || rounds < 2 || rounds > MAX_ITERS)
-		die("count/rounds", EINVAL);
+	if (rounds < 2 || rounds > MAX_ITERS)
+		die("rounds", EINVAL);
 	t0 = now_us();
-	for (i = 0; i < count; i++) {
-		if (snprintf(dir, sizeof(dir), "%s/%s%d/%s", root, prefix, i, hook) >= (int)sizeof(dir))
-			die(root, ENAMETOOLONG);
-		fds[i] = open_pin(dir, TG_MAP_SLOTS);
-	}
+	open_fleet(aps, prefix, count);
 	t_open = now_us() - t0;
-	for (i = 0; i < count; i++) {
-		if (snprintf(dir, sizeof(dir), "%s/%s%d/%s", root, prefix, i, hook) >= (int)sizeof(dir))
-			die(root, ENAMETOOLONG);
-		need_two_banks(fds[i], dir);
-		bank[i] = live_bank(fds[i]);
-	}
+	for (i = 0; i < count; i++)
+		bank[i] = aps[i].live;
 	rounds &= ~1;
 	for (r = 0; r < rounds; r++) {
 		t0 = now_us();
 		for (i = 0; i < count; i++)
-			if (flip(fds[i], bank[i] ^ ((r & 1) ? 0 : 1)))
-				die("flip", errno);
+			if ((err = ap__flip(&aps[i], bank[i] ^ ((r & 1) ? 0 : 1))))
+				die("ap__flip", err);
 		t_round[r] = (now_us() - t0) / 1e3;
 	}
 	print_dist_header();
-	snprintf(dir, sizeof(dir), "promotion: flip %d loaded interfaces (one round)", count);
-	print_dist(dir, t_round, rounds, "ms");
-	printf("\nOpening the %d pinned prog arrays first (bpf_obj_get, not part of a flip: apply holds them open): %.2f ms.\n",
+	snprintf(what, sizeof(what), "promotion: ap__flip() of %d loaded interfaces (one round)", count);
+	print_dist(what, t_round, rounds, "ms");
+	printf("\nOpening the %d attach points first (ap__open: pins, link, slots and banks read back from the kernel; apply holds them open): %.2f ms.\n",
 	       count, t_open / 1e3);
 	for (i = 0; i < count; i++)
-		close(fds[i]);
+		ap__close(&aps[i]);
 	return 0;
+}
+
+/* Is the dispatcher serving @ap the plain one? By the kernel's program name. */
+static bool plain_dispatcher(struct ap *ap)
+{
+	struct bpf_prog_info info = {};
+	__u32 len = sizeof(info);
+	int fd;
+
+	if (ap__refresh(ap) || ap->disp.kind != DISP_PLAIN)
+		return false;
+	fd = bpf_prog_get_fd_by_id(ap->disp.prog_id);
+	if (fd < 0)
+		return false;
+	if (bpf_obj_get_info_by_fd(fd, &info, &len))
+		info.name[0] = '\0';
+	close(fd);
+	return !strncmp(info.name, "tg_dispatch", 11);
+}
+
+static int cmd_weight(const char *prefix, int count, int rounds)
+{
+	static struct ap aps[MAX_IFACES];
+	static double t_in[MAX_IFACES], t_out[MAX_IFACES], t_one[MAX_ITERS], t_all[MAX_ITERS];
+	struct disp_state want = { .kind = DISP_SPLIT };
+	int i, r, err, plain = 0;
+	char what[160];
+	double t0;
+
+	if (rounds < 2 || rounds > MAX_ITERS)
+		die("rounds", EINVAL);
+	open_fleet(aps, prefix, count);
+	for (i = 0; i < count; i++) {
+		want.new_slot = TG_BANK_BASE(aps[i].live ^ 1);
+		want.fail_closed = aps[i].disp.fail_closed;
+		t0 = now_us();
+		err = ap__set_dispatcher(&aps[i], &want, CANARY_BP, 0x5eed);
+		t_in[i] = (now_us() - t0) / 1e3;
+		if (err)
+			die("ap__set_dispatcher(split)", err);
+	}
+	for (r = 0; r < rounds; r++) {
+		t0 = now_us();
+		if ((err = ap__set_weight(&aps[0], CANARY_BP * (1 + (r & 1) * 4), 0x5eed)))
+			die("ap__set_weight", err);
+		t_one[r] = now_us() - t0;
+	}
+	for (r = 0; r < rounds; r++) {
+		t0 = now_us();
+		for (i = 0; i < count; i++)
+			if ((err = ap__set_weight(&aps[i], CANARY_BP * (1 + (r & 1) * 4), 0x5eed)))
+				die("ap__set_weight", err);
+		t_all[r] = (now_us() - t0) / 1e3;
+	}
+	for (i = 0; i < count; i++) {
+		t0 = now_us();
+		err = ap__serve(&aps[i], aps[i].live, aps[i].disp.fail_closed);
+		t_out[i] = (now_us() - t0) / 1e3;
+		if (err)
+			die("ap__serve", err);
+		plain += plain_dispatcher(&aps[i]);
+	}
+	print_dist_header();
+	print_dist("weight change on one attach point (ap__set_weight: one map write)", t_one, rounds,
+		   "µs");
+	snprintf(what, sizeof(what), "weight change across %d attach points (one round)", count);
+	print_dist(what, t_all, rounds, "ms");
+	print_dist("splitting dispatcher swapped in (ap__set_dispatcher: load + link update), per attach point",
+		   t_in, count, "ms");
+	print_dist("plain dispatcher back (ap__serve), per attach point", t_out, count, "ms");
+	printf("\nAfterwards %d of %d attach points run the plain dispatcher again (tg_dispatch_*, by the kernel's program name): the split costs nothing once the rollout ends.\n",
+	       plain, count);
+	for (i = 0; i < count; i++)
+		ap__close(&aps[i]);
+	return plain == count ? 0 : 3;
 }
 
 /* churn: flips on a timer while tools/tgtraffic carries traffic */
@@ -390,45 +297,37 @@ static int cmd_fleet(const char *root, const char *hook, const char *prefix, int
  * counts the packets that found it empty, plus both banks' heads), and
  * drops, aborts and tail misses of every slot.
  */
-static void stats_sum(const char *dir, struct tg_stats *sum)
+static void stats_sum(const struct ap *ap, struct tg_stats *sum)
 {
-	int fd, ncpu = libbpf_num_possible_cpus(), c;
-	struct tg_stats *v = calloc(ncpu, sizeof(*v));
+	struct tg_stats s;
 	__u32 slot;
 
 	memset(sum, 0, sizeof(*sum));
-	if (!v)
-		die("stats", ENOMEM);
-	fd = open_pin(dir, TG_MAP_STATS);
 	for (slot = 0; slot < TG_NR_SLOTS; slot++) {
-		if (bpf_map_lookup_elem(fd, &slot, v))
+		if (counters__read(ap->stats_fd, slot, &s))
 			continue;
-		for (c = 0; c < ncpu; c++) {
-			if (slot == TG_SLOT_ENTRY || slot == TG_BANK_BASE(0) ||
-			    slot == TG_BANK_BASE(1))
-				sum->packets += v[c].packets;
-			sum->drop += v[c].drop;
-			sum->aborted += v[c].aborted;
-			sum->tail_miss += v[c].tail_miss;
-		}
+		if (slot == TG_SLOT_ENTRY || slot == TG_BANK_BASE(0) || slot == TG_BANK_BASE(1))
+			sum->packets += s.packets;
+		sum->drop += s.drop;
+		sum->aborted += s.aborted;
+		sum->tail_miss += s.tail_miss;
 	}
-	close(fd);
-	free(v);
 }
 
-static int cmd_churn(const char *dir, int flip_ms, double secs)
+static int cmd_churn(const char *ifname, int flip_ms, double secs)
 {
-	int slots_fd = open_pin(dir, TG_MAP_SLOTS), bank, err = 0;
 	struct tg_stats before, after;
-	struct timespec next;
 	double t0, d, end, worst = 0;
+	struct timespec next;
+	int bank, err = 0;
 	long flips = 0;
+	struct ap ap;
 
 	if (flip_ms < 0 || secs <= 0 || secs > 600)
 		die("churn needs -i >= 0 and 0 < -d <= 600", EINVAL);
-	need_two_banks(slots_fd, dir);
-	bank = live_bank(slots_fd);
-	stats_sum(dir, &before);
+	open_ap(&ap, ifname);
+	bank = ap.live;
+	stats_sum(&ap, &before);
 	clock_gettime(CLOCK_MONOTONIC, &next);
 	end = now_us() + secs * 1e6;
 	if (!flip_ms)		/* a baseline: counters only */
@@ -442,7 +341,7 @@ static int cmd_churn(const char *dir, int flip_ms, double secs)
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
 		bank ^= 1;
 		t0 = now_us();
-		err = flip(slots_fd, bank);
+		err = ap__flip(&ap, bank);
 		if (err)
 			break;
 		d = now_us() - t0;
@@ -450,36 +349,37 @@ static int cmd_churn(const char *dir, int flip_ms, double secs)
 			worst = d;
 		flips++;
 	}
-	stats_sum(dir, &after);
+	stats_sum(&ap, &after);
 	printf("flips=%ld flip_max_us=%.1f hook_packets=%llu tail_misses=%llu drops=%llu aborted=%llu flip_err=%d\n",
 	       flips, worst, (unsigned long long)(after.packets - before.packets),
 	       (unsigned long long)(after.tail_miss - before.tail_miss),
 	       (unsigned long long)(after.drop - before.drop),
 	       (unsigned long long)(after.aborted - before.aborted), err);
-	close(slots_fd);
+	ap__close(&ap);
 	return err || after.tail_miss != before.tail_miss ? 3 : 0;
 }
 
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: bench_flip single DIR [-n ITERS] [-L BANKDISP.o]\n"
-		"       bench_flip fleet ROOT HOOK PREFIX COUNT [-n ROUNDS]\n"
-		"       bench_flip churn DIR [-i FLIP_MS] [-d SECONDS]\n");
+		"usage: bench_flip single IFNAME [-n ITERS]\n"
+		"       bench_flip fleet PREFIX COUNT [-n ROUNDS]\n"
+		"       bench_flip weight PREFIX COUNT [-n ROUNDS]\n"
+		"       bench_flip churn IFNAME [-i FLIP_MS] [-d SECONDS]\n");
 	exit(2);
 }
 
 int main(int argc, char **argv)
 {
-	const char *cmd, *link_obj = NULL;
 	int iters = 2000, flip_ms = 10, c;
 	double secs = 10;
+	const char *cmd;
 
 	if (argc < 2)
 		usage();
 	cmd = argv[1];
 	optind = 2;
-	while ((c = getopt(argc, argv, "n:d:i:L:")) != -1) {
+	while ((c = getopt(argc, argv, "n:d:i:")) != -1) {
 		switch (c) {
 		case 'n':
 			iters = atoi(optarg);
@@ -490,18 +390,17 @@ int main(int argc, char **argv)
 		case 'i':
 			flip_ms = atoi(optarg);
 			break;
-		case 'L':
-			link_obj = optarg;
-			break;
 		default:
 			usage();
 		}
 	}
+	log__init(-1);
 	if (!strcmp(cmd, "single") && optind + 1 == argc)
-		return cmd_single(argv[optind], iters, link_obj);
-	if (!strcmp(cmd, "fleet") && optind + 4 == argc)
-		return cmd_fleet(argv[optind], argv[optind + 1], argv[optind + 2],
-				 atoi(argv[optind + 3]), iters);
+		return cmd_single(argv[optind], iters);
+	if (!strcmp(cmd, "fleet") && optind + 2 == argc)
+		return cmd_fleet(argv[optind], atoi(argv[optind + 1]), iters);
+	if (!strcmp(cmd, "weight") && optind + 2 == argc)
+		return cmd_weight(argv[optind], atoi(argv[optind + 1]), iters);
 	if (!strcmp(cmd, "churn") && optind + 1 == argc)
 		return cmd_churn(argv[optind], flip_ms, secs);
 	usage();

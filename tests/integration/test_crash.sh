@@ -140,16 +140,20 @@ DP_JQ='
 
 # Stage facts by prog id, read once: ids are never reused while loaded.
 # The wrapper tailgate generates around every stage keeps them in its own
-# code: the stats key it stores (*(u32 *)(r10 -4) = SELF) and the key of
-# its tail call (r3 = NEXT right before call bpf_tail_call; none: last).
+# code: the stats key it stores on its stack (*(u32 *)(r10 -N) = SELF)
+# right before it loads the attach point's stats map (an inlined stage's
+# own stores come before that), and the key of its tail call (r3 = NEXT
+# right before call bpf_tail_call; none: last).
 declare -A PSELF PNEXT
-rodata_read() {	# PROG:MAP...
-	local pm id self next
+rodata_read() {	# STATS_MAP_ID PROG:MAP...
+	local pm id self next stats=$1
+	shift
 	for pm in "$@"; do
 		id=${pm%%:*}
 		[ -n "${PSELF[$id]:-}" ] && continue
-		read -r self next < <(bpftool prog dump xlated id "$id" 2>/dev/null | awk '
-			/\*\(u32 \*\)\(r10 -4\) = [0-9]+$/ && self == "" { self = $NF }
+		read -r self next < <(bpftool prog dump xlated id "$id" 2>/dev/null | awk -v stats="$stats" '
+			/\*\(u32 \*\)\(r10 -[0-9]+\) = [0-9]+$/ { key = $NF }
+			index($0, "map[id:" stats "]") && self == "" { self = key }
 			/r3 = [0-9]+$/ { r3 = $NF }
 			/call bpf_tail_call#12/ && next_ == "" { next_ = r3 }
 			END { print (self == "" ? "-" : self), (next_ == "" ? "4294967295" : next_) }')
@@ -181,7 +185,7 @@ dp_check() {
 			tg_fail "$ifc: $base $chain $rest"
 		fi
 		# shellcheck disable=SC2086
-		rodata_read $rest
+		rodata_read "$(bpftool -j map show pinned "$TAILGATE_PIN_ROOT/$ifc/xdp/stats" | jq .id)" $rest
 		i=0
 		for pm in $rest; do
 			id=${pm%%:*}

@@ -2,48 +2,52 @@
 /*
  * bench_libxdp: a MODEL of libxdp's multi-program dispatcher (xdp-tools,
  * lib/libxdp/xdp-dispatcher.c.in) as it runs once freplace has patched
- * it, written from scratch for tools/bench_dispatch.
+ * it, written from scratch for tools/bench_dispatch. Not libxdp.
  *
- * libxdp's dispatcher is one XDP program calling up to 10 non-inlined
- * global stubs prog0..prog9 in sequence; freplace swaps each stub for a
- * component program, and after each call the verdict is checked against
- * that slot's continue mask:
+ * libxdp's dispatcher is one XDP program calling non-inlined global stubs
+ * prog0, prog1, ... in sequence; freplace swaps each stub for a component
+ * program, and after each call the verdict is checked against that
+ * component's continue mask:
  *
  *	ret = prog0(ctx);
  *	if (!((1U << ret) & conf.chain_call_actions[0]))
  *		return ret;
  *
- * This kernel refuses freplace (EPERM), so here the components are the
- * global noinline functions themselves, each doing one bench_pass stage's
- * work (stats lookup for its slot, packets, bytes, one verdict counter)
- * and returning pass. The real thing adds, per component, a jump from the
- * patched stub into the extension program and that program's own
- * prologue, so this model is if anything a little faster than libxdp.
- *
- * libxdp has no tc dispatcher; the _tc program applies the same scheme to
- * tc (TC_ACT_OK continues) so both hooks have a third column.
+ * This kernel refuses freplace (EPERM), so the components here are the
+ * global noinline functions themselves, each doing what bench_mono does
+ * per stage (an atomic add into its own counter) and returning pass. The
+ * real thing adds, per component, a jump from the patched stub into the
+ * extension program and its prologue, so the model flatters libxdp a
+ * little. libxdp has no tc dispatcher; the _tc program applies the same
+ * scheme to tc (TC_ACT_OK continues) so both hooks have the column.
  */
-#include "tailgate_maps.h"
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <bpf/bpf_helpers.h>
 
-#define BENCH_MAX_PROGS	8
+#define MODEL_MAX	16
 
 /* Like libxdp's struct xdp_dispatcher_config; set before load. */
 struct bench_disp_conf {
 	__u8 num_progs_enabled;
-	__u32 chain_call_actions[BENCH_MAX_PROGS];
+	__u32 chain_call_actions[MODEL_MAX];
 };
 
 const volatile struct bench_disp_conf bench_conf = {};
 
-static __always_inline int component(__u32 slot, __u32 len, int ret)
-{
-	struct tg_stats *s = tg__stats(slot);
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MODEL_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} model_count SEC(".maps");
 
-	if (s) {
-		s->packets++;
-		s->bytes += len;
-		s->pass++;
-	}
+static __always_inline int component(__u32 k, int ret)
+{
+	__u64 *v = bpf_map_lookup_elem(&model_count, &k);
+
+	if (v)
+		__sync_fetch_and_add(v, 1);
 	return ret;
 }
 
@@ -52,29 +56,33 @@ static __always_inline int component(__u32 slot, __u32 len, int ret)
 	{								\
 		if (!ctx)						\
 			return XDP_ABORTED;				\
-		return component(TG_BANK_BASE(0) + i,			\
-				 ctx->data_end - ctx->data, XDP_PASS);	\
+		return component(i, XDP_PASS);				\
 	}
 #define TC_COMPONENT(i)							\
 	__attribute__((noinline)) int tcprog##i(struct __sk_buff *skb)	\
 	{								\
 		if (!skb)						\
 			return TC_ACT_SHOT;				\
-		return component(TG_BANK_BASE(0) + i, skb->len,		\
-				 TC_ACT_OK);				\
+		return component(i, TC_ACT_OK);				\
 	}
+#define COMPONENTS(C)							\
+	C(0) C(1) C(2) C(3) C(4) C(5) C(6) C(7)				\
+	C(8) C(9) C(10) C(11) C(12) C(13) C(14) C(15)
 
-XDP_COMPONENT(0) XDP_COMPONENT(1) XDP_COMPONENT(2) XDP_COMPONENT(3)
-XDP_COMPONENT(4) XDP_COMPONENT(5) XDP_COMPONENT(6) XDP_COMPONENT(7)
-TC_COMPONENT(0) TC_COMPONENT(1) TC_COMPONENT(2) TC_COMPONENT(3)
-TC_COMPONENT(4) TC_COMPONENT(5) TC_COMPONENT(6) TC_COMPONENT(7)
+COMPONENTS(XDP_COMPONENT)
+COMPONENTS(TC_COMPONENT)
 
 #define CHAIN(i, fn)							\
 	if (num < i + 1)						\
 		goto out;						\
-	ret = fn(ctx);							\
+	ret = fn##i(ctx);						\
 	if (!((1U << ret) & bench_conf.chain_call_actions[i]))		\
 		return ret;
+#define CHAIN_ALL(fn)							\
+	CHAIN(0, fn) CHAIN(1, fn) CHAIN(2, fn) CHAIN(3, fn)		\
+	CHAIN(4, fn) CHAIN(5, fn) CHAIN(6, fn) CHAIN(7, fn)		\
+	CHAIN(8, fn) CHAIN(9, fn) CHAIN(10, fn) CHAIN(11, fn)		\
+	CHAIN(12, fn) CHAIN(13, fn) CHAIN(14, fn) CHAIN(15, fn)
 
 SEC("xdp")
 int bench_libxdp(struct xdp_md *ctx)
@@ -82,8 +90,7 @@ int bench_libxdp(struct xdp_md *ctx)
 	__u8 num = bench_conf.num_progs_enabled;
 	int ret;
 
-	CHAIN(0, prog0) CHAIN(1, prog1) CHAIN(2, prog2) CHAIN(3, prog3)
-	CHAIN(4, prog4) CHAIN(5, prog5) CHAIN(6, prog6) CHAIN(7, prog7)
+	CHAIN_ALL(prog)
 out:
 	return XDP_PASS;
 }
@@ -94,8 +101,7 @@ int bench_libxdp_tc(struct __sk_buff *ctx)
 	__u8 num = bench_conf.num_progs_enabled;
 	int ret;
 
-	CHAIN(0, tcprog0) CHAIN(1, tcprog1) CHAIN(2, tcprog2) CHAIN(3, tcprog3)
-	CHAIN(4, tcprog4) CHAIN(5, tcprog5) CHAIN(6, tcprog6) CHAIN(7, tcprog7)
+	CHAIN_ALL(tcprog)
 out:
 	return TC_ACT_OK;
 }

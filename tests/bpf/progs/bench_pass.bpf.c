@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * bench_pass: the pass-through stage tools/bench_dispatch times. Its body
- * does nothing and continues, so what a chain of them costs is exactly
- * tailgate's own work per stage: the per-CPU stats bump of tg__stage_run()
- * and one direct tail call.
+ * bench_pass: the pass-through stage tools/bench_dispatch times, written
+ * with the stage header. Its body does nothing and continues, so what a
+ * generation of them costs is tailgate's own work per stage: the wrapper's
+ * call, the verdict counted under the stage's slot, and the hand-over
+ * (a direct tail call chained, a jump fused).
  */
 #include "tailgate_stage.h"
 
