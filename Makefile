@@ -69,8 +69,8 @@ BPF_CFLAGS	:= -g -O2 -target bpf -Wall -Werror -D__TARGET_ARCH_$(ARCH) \
 BPF_SRCS	:= $(wildcard bpf/*.bpf.c)
 BPF_OBJS	:= $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 BPF_HDRS	:= $(wildcard bpf/include/*.h)
-MAN_SRCS	:= $(wildcard man/*.scd)
-MAN_PAGES	:= $(patsubst man/%.scd,$(BUILD)/man/%,$(MAN_SRCS))
+MAN_SRCS	:= $(wildcard orchestrator/man/*.scd)
+MAN_PAGES	:= $(patsubst orchestrator/man/%.scd,$(BUILD)/man/%,$(MAN_SRCS))
 SKELS		:= $(BUILD)/dispatcher.skel.h $(BUILD)/split.skel.h
 
 ORCH_SRCS	:= $(wildcard orchestrator/*.c)
@@ -78,14 +78,15 @@ ORCH_OBJS	:= $(patsubst orchestrator/%.c,$(BUILD)/obj/%.o,$(ORCH_SRCS))
 ORCH_LIB_OBJS	:= $(filter-out $(BUILD)/obj/main.o,$(ORCH_OBJS))
 ORCH_HDRS	:= $(wildcard orchestrator/*.h)
 
-# Test-only BPF objects (bad versions, mismatched maps, bench stages).
-TEST_BPF_SRCS	:= $(filter-out tests/bpf/progs/bench_%,$(wildcard tests/bpf/progs/*.bpf.c))
+# Test-only BPF objects (bad versions, mismatched maps), and the one bench
+# stage test_inline runs too (a third-party pass-through).
+TEST_BPF_SRCS	:= $(filter-out tests/bpf/progs/bench_%,$(wildcard tests/bpf/progs/*.bpf.c)) \
+		   tests/bpf/progs/bench_plain.bpf.c
 TEST_BPF_OBJS	:= $(patsubst tests/bpf/progs/%.bpf.c,$(BUILD)/tests/bpf/%.bpf.o,$(TEST_BPF_SRCS))
 TEST_BPF_HDRS	:= $(wildcard tests/bpf/progs/*.h)
 # Programs only the benchmarks run (make bench builds them).
 BENCH_BPF_SRCS	:= $(wildcard tests/bpf/progs/bench_*.bpf.c)
 BENCH_BPF_OBJS	:= $(patsubst tests/bpf/progs/%.bpf.c,$(BUILD)/tests/bpf/%.bpf.o,$(BENCH_BPF_SRCS))
-TEST_BPF_HDRS	:= $(wildcard tests/bpf/progs/*.h)
 # Header-only test helpers (packet builder, JSON checks); tools use them too.
 TEST_HDRS	:= $(wildcard tests/lib/*.h)
 
@@ -249,7 +250,7 @@ fuzz-smoke: $(BUILD)/fuzz/fuzz_plan
 # Man pages from their scdoc sources (MAN_PAGES is defined at the top).
 man: $(MAN_PAGES)
 
-$(BUILD)/man/%: man/%.scd
+$(BUILD)/man/%: orchestrator/man/%.scd
 	$(call msg,SCDOC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)scdoc < $< > $@.tmp
@@ -293,9 +294,9 @@ install: $(BUILD)/tailgate $(BPF_OBJS) $(MAN_PAGES)
 	$(Q)chmod 0644 $(DESTDIR)$(PKGCONFIGDIR)/tailgate.pc
 	$(Q)install -m 0644 $(filter %.8,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man8/
 	$(Q)install -m 0644 $(filter %.5,$(MAN_PAGES)) $(DESTDIR)$(MANDIR)/man5/
-	$(Q)install -m 0644 completion/tailgate.bash $(DESTDIR)$(BASHCOMPDIR)/tailgate
+	$(Q)install -m 0644 orchestrator/completion/tailgate.bash $(DESTDIR)$(BASHCOMPDIR)/tailgate
 	$(Q)for u in $(SYSTEMD_UNITS); do \
-		sed 's|/usr/sbin/tailgate|$(SBINDIR)/tailgate|g' systemd/$$u > $(DESTDIR)$(SYSTEMDUNITDIR)/$$u && \
+		sed 's|/usr/sbin/tailgate|$(SBINDIR)/tailgate|g' orchestrator/systemd/$$u > $(DESTDIR)$(SYSTEMDUNITDIR)/$$u && \
 		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \
 	done
 	$(Q)printf '  %-8s %s\n' INSTALL '$(DESTDIR)$(PREFIX)'

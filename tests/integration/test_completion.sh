@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #
-# test_completion: completion/tailgate.bash loads in a plain bash and
+# test_completion: orchestrator/completion/tailgate.bash loads in a plain bash and
 # completes what tailgate accepts: a verb prefix, an option prefix (from
 # the verb's own table), interfaces for `rollback <TAB>` (from
 # /sys/class/net), *.yaml files for `apply <TAB>`, an option's FILE value,
@@ -27,11 +27,11 @@ complete_words() {
 		COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
 		COMPREPLY=()
 		_tailgate
-		[[ ${#COMPREPLY[@]} -eq 0 ]] || printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' _ "$top/completion/tailgate.bash" "$@"
+		[[ ${#COMPREPLY[@]} -eq 0 ]] || printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' _ "$top/orchestrator/completion/tailgate.bash" "$@"
 }
 
 tg_check "the script loads in bash and registers _tailgate" \
-	bash --norc --noprofile -c "source '$top/completion/tailgate.bash' && complete -p tailgate | grep -q _tailgate"
+	bash --norc --noprofile -c "source '$top/orchestrator/completion/tailgate.bash' && complete -p tailgate | grep -q _tailgate"
 
 tg_assert_eq "$(complete_words "$TG" ro)" "rollback " "verb prefix 'ro'"
 tg_assert_eq "$(complete_words "$TG" st)" "stats status " "verb prefix 'st'"

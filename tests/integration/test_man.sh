@@ -24,7 +24,7 @@ tmp=$(mktemp -d /tmp/tgt-man.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
 tg_check "make man builds the pages" make --no-print-directory -s man
-P8=build/man/tailgate.8 P5=build/man/tailgate-plan.5 S8=man/tailgate.8.scd S5=man/tailgate-plan.5.scd
+P8=build/man/tailgate.8 P5=build/man/tailgate-plan.5 S8=orchestrator/man/tailgate.8.scd S5=orchestrator/man/tailgate-plan.5.scd
 
 for p in "$P8" "$P5"; do
 	tg_check "$p exists" test -s "$p"
@@ -139,7 +139,7 @@ tg_assert_ge "$n" 4 "tailgate-plan(5) has example plans"
 
 # --- README -------------------------------------------------------------------
 
-tg_check "README links to man/tailgate-plan.5.scd" grep -q '(man/tailgate-plan.5.scd)' README.md
+tg_check "README links to orchestrator/man/tailgate-plan.5.scd" grep -q '(orchestrator/man/tailgate-plan.5.scd)' README.md
 tg_check "README links nowhere outside the repository" bash -c "! grep -nE '\]\(\.\./' README.md"
 
 tg_test_end

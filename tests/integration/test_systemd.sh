@@ -50,7 +50,7 @@ tg_check "$T: every 15 s" has $T "OnUnitActiveSec=15s"
 tg_check "$T: enabled into timers.target" has $T "WantedBy=timers.target"
 
 # The sources name /usr/sbin/tailgate; the install rewrote it.
-tg_check "sources name /usr/sbin/tailgate" grep -q 'ExecStart=/usr/sbin/tailgate restore' systemd/$R
+tg_check "sources name /usr/sbin/tailgate" grep -q 'ExecStart=/usr/sbin/tailgate restore' orchestrator/systemd/$R
 tg_check "installed units name no other tailgate" bash -c "! grep -h '^Exec' '$U'/tailgate-* | grep -v '$tmp/sbin/tailgate'"
 
 tg_test_end
