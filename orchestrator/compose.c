@@ -642,12 +642,18 @@ bool compose__needs_func_info(const struct compose_prog *p)
 	size_t i, first_sub = p->cnt;
 	long at;
 
-	/* Only the main (up to the first call target) may tail-call without it. */
+	/*
+	 * The verifier wants BTF function info for two things: a callback
+	 * (bpf_loop, bpf_for_each_map_elem, timers: a function pointer loaded
+	 * with BPF_PSEUDO_FUNC, "missing btf func_info"), and a tail call
+	 * outside the main (up to the first call target).
+	 */
 	for (i = 0; i < p->cnt; i++) {
 		const struct bpf_insn *in = &p->insns[i];
 
-		if ((in->code == (BPF_JMP | BPF_CALL) && in->src_reg == BPF_PSEUDO_CALL) ||
-		    (in->code == (BPF_LD | BPF_IMM | BPF_DW) && in->src_reg == BPF_PSEUDO_FUNC)) {
+		if (in->code == (BPF_LD | BPF_IMM | BPF_DW) && in->src_reg == BPF_PSEUDO_FUNC)
+			return true;
+		if (in->code == (BPF_JMP | BPF_CALL) && in->src_reg == BPF_PSEUDO_CALL) {
 			at = (long)i + in->imm + 1;
 			if (at > 0 && (size_t)at < first_sub)
 				first_sub = at;

@@ -116,8 +116,9 @@ int compose__subprogs(const struct compose_prog *p, __u32 *start, int max);
  * BTF function info for a composed program. The kernel refuses
  * bpf_tail_call() in a subprogram of a program loaded without it ("tail_call
  * is not allowed in subprogs without BTF"), and wrapped, a stage is a
- * subprogram: a stage that makes its own tail calls needs it. The least
- * that lifts the rule: one static "int f(void)" per subprogram. Static
+ * subprogram: a stage that makes its own tail calls needs it. So does any
+ * callback (bpf_loop() and the like: "missing btf func_info"). The least
+ * that lifts both rules: one static "int f(void)" per subprogram. Static
  * functions are verified in their callers' context, as without BTF.
  */
 struct compose_btf {
@@ -126,7 +127,7 @@ struct compose_btf {
 	struct bpf_func_info *fi;
 };
 
-/* Does @p need function info: a subprogram of it calls bpf_tail_call()? */
+/* Does @p need function info: a callback, or a subprogram calling bpf_tail_call()? */
 bool compose__needs_func_info(const struct compose_prog *p);
 
 /* Build and load @p's function info. @return 0 or negative errno. */

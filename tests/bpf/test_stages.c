@@ -293,6 +293,23 @@ static void t_subprogs(void **state)
 	fx__expect_identity(&t->fx);
 }
 
+/* tp_loop: a bpf_loop() callback, which the verifier takes only with BTF function info. */
+static void t_loop(void **state)
+{
+	struct tm_case *t = begin(state);
+	__u8 nine[256];
+	size_t l9 = fx__pkt(nine, sizeof(nine), &(struct fx_pkt){ .dport = 9 });
+	__u32 s = TG_BANK_BASE(0);
+
+	fx__stage(&t->fx, "loop", fx__tbpf("tp_loop"), fx__pick(&t->fx, "tp_loop_xdp", "tp_loop_tc"));
+	fx__go(&t->fx, 0, PLAN_DP_CHAINED);
+	assert_int_equal(fx__run(&t->fx, dpkt, dlen, N), t->h->pass);
+	assert_int_equal(fx__run(&t->fx, nine, l9, N), t->h->drop);
+	fx__expect_slot(&t->fx, s, ST(.packets = 2 * N, .bytes = N * (dlen + l9), .pass = N,
+				      .drop = N), "bpf_loop callback");
+	fx__expect_identity(&t->fx);
+}
+
 /* tp_globals: .rodata fixed at load, .data changed at run time, .bss counted. */
 static void t_globals(void **state)
 {
@@ -473,6 +490,7 @@ static void t_xdp_filter(void **state)
 	     t_blocklist, hk),								\
 	CASE(pfx, "blocklist -> counter table, fused", t_blocklist_fused, hk),		\
 	CASE(pfx, "third party: global function and subprogram", t_subprogs, hk),	\
+	CASE(pfx, "third party: bpf_loop callback", t_loop, hk),			\
 	CASE(pfx, "third party: .rodata, .data (changed live), .bss", t_globals, hk),	\
 	CASE(pfx, "third party: LIBBPF_PIN_BY_NAME map stays private, unpinned",	\
 	     t_pin_by_name, hk),							\
