@@ -22,15 +22,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <arpa/inet.h>
-#include <linux/if_ether.h>
-#include <linux/ip.h>
-#include <linux/udp.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "ap.h"
+#include "bpf_fixture.h"
 #include "bpfutil.h"
 #include "compose.h"
 #include "counters.h"
@@ -225,30 +222,6 @@ static void side_free(struct side *sd)
 	close(sd->m.info_fd);
 }
 
-/* Ethernet/IPv4/UDP to @port, @len bytes in all (>= 42). */
-static void packet(unsigned char *pkt, size_t len, int port)
-{
-	struct ethhdr *eth = (void *)pkt;
-	struct iphdr *ip = (void *)(eth + 1);
-	struct udphdr *udp = (void *)(ip + 1);
-
-	memset(pkt, 0, len);
-	memcpy(eth->h_dest, "\x02\x00\x00\x00\x00\x02", ETH_ALEN);
-	memcpy(eth->h_source, "\x02\x00\x00\x00\x00\x01", ETH_ALEN);
-	eth->h_proto = htons(ETH_P_IP);
-	ip->version = 4;
-	ip->ihl = 5;
-	ip->ttl = 64;
-	ip->protocol = IPPROTO_UDP;
-	ip->tot_len = htons(len - sizeof(*eth));
-	ip->saddr = htonl(0xc6120001);	/* 198.18.0.1 */
-	ip->daddr = htonl(0xc6120002);
-	udp->source = htons(4000);
-	udp->dest = htons(port);
-	udp->len = htons(len - sizeof(*eth) - sizeof(*ip));
-}
-
-/* Both sides get every packet; verdicts and all counters must agree. */
 static void compare(struct gen *g, bool fused)
 {
 	struct side call, inl;
@@ -262,7 +235,7 @@ static void compare(struct gen *g, bool fused)
 	side_build(&inl, g, fused, false);
 	for (port = 6999; port <= 7005; port++)
 		for (len = 60; len <= 66; len++) {
-			packet(pkt, len, port);
+			fx__pkt(pkt, sizeof(pkt), &(struct fx_pkt){ .sport = 4000, .dport = port, .len = len });
 			ra.len = rb.len = len;
 			assert_int_equal(bpfutil__test_run(call.disp_fd, &ra), 0);
 			assert_int_equal(bpfutil__test_run(inl.disp_fd, &rb), 0);
