@@ -39,22 +39,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/common.sh"
 . "$top/tests/lib/day2.sh"
 
-tg_test_begin day2
-[[ -x $TG_TRAFFIC ]] || tg_fail "$TG_TRAFFIC is not built; run make"
-for f in counter blocklist drop_all; do
-	[[ -f $D2_BPF/$f.bpf.o ]] || tg_fail "$D2_BPF/$f.bpf.o is not built; run make"
-done
-for f in tx_all redirect_10pct drop_5pct; do
-	[[ -f $D2_TBPF/$f.bpf.o ]] || tg_fail "$D2_TBPF/$f.bpf.o is not built; run make"
-done
-
-P=$TG_TMP/plans
-mkdir -p "$P"
-STATE0=$TAILGATE_STATE_DIR
-HIST() { echo "$TAILGATE_STATE_DIR/history.jsonl"; }
-JOURNAL() { echo "$TAILGATE_STATE_DIR/rollout.journal"; }
-
-want() { [[ -z ${D2_ONLY:-} || " $D2_ONLY " == *" $1 "* ]]; }
+d2_begin day2 counter blocklist drop_all tx_all redirect_10pct drop_5pct
 
 for i in 0 1 2 3; do d2_host $i; done
 

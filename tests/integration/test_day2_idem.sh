@@ -15,10 +15,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/common.sh"
 . "$top/tests/lib/day2.sh"
 
-tg_test_begin day2_idem
-[[ -x $TG_TRAFFIC ]] || tg_fail "$TG_TRAFFIC is not built; run make"
-P=$TG_TMP/plans
-mkdir -p "$P"
+d2_begin day2_idem
 HIST=$TAILGATE_STATE_DIR/history.jsonl
 
 for i in 10 11 12 13; do d2_host $i; done

@@ -31,18 +31,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/common.sh"
 . "$top/tests/lib/day2.sh"
 
-tg_test_begin day2_state
-[[ -x $TG_TRAFFIC ]] || tg_fail "$TG_TRAFFIC is not built; run make"
-for f in counter blocklist drop_all; do
-	[[ -f $D2_BPF/$f.bpf.o ]] || tg_fail "$D2_BPF/$f.bpf.o is not built; run make"
-done
-
-P=$TG_TMP/plans
-mkdir -p "$P"
-STATE0=$TAILGATE_STATE_DIR
-HIST() { echo "$TAILGATE_STATE_DIR/history.jsonl"; }
-JOURNAL() { echo "$TAILGATE_STATE_DIR/rollout.journal"; }
-want() { [[ -z ${D2_ONLY:-} || " $D2_ONLY " == *" $1 "* ]]; }
+d2_begin day2_state counter blocklist drop_all
 newest_history() { grep '"type":"rollout"' "$(HIST)" | tail -n 1; }
 IFS5=(tgd25 tgd26 tgd27 tgd28)
 all_ids() { local i; for i in "${IFS5[@]}"; do printf '%s ' "$(d2_slot0 "$i")"; done; }

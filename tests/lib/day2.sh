@@ -5,6 +5,9 @@
 # Source tests/lib/common.sh first. Interfaces are tgd2<N>, their hosts
 # tgd2n<N>, addressed 198.19.<100+N>.1 (root side) / .2 (namespace side).
 #
+#   d2_begin NAME [OBJ...]  tg_test_begin NAME; fail unless tgtraffic and the
+#                           objects (build/bpf, else build/tests/bpf) are
+#                           built; sets P (plans), STATE0, HIST, JOURNAL, want
 #   d2_host N               create host N (interface tgd2<N>)
 #   d2_plan FILE NAME CANARY FLEET STAGES STEPS [GATES] [EXTRA]
 #                           write a plan; STAGES: words of name[:object]
@@ -18,6 +21,25 @@
 
 D2_BPF=$TG_TOP/build/bpf
 D2_TBPF=$TG_TOP/build/tests/bpf
+
+d2_begin() {
+	local f
+	tg_test_begin "$1"
+	shift
+	[[ -x $TG_TRAFFIC ]] || tg_fail "$TG_TRAFFIC is not built; run make"
+	for f in "$@"; do
+		[[ -f $D2_BPF/$f.bpf.o || -f $D2_TBPF/$f.bpf.o ]] ||
+			tg_fail "$f.bpf.o is not built in $D2_BPF or $D2_TBPF; run make"
+	done
+	P=$TG_TMP/plans
+	mkdir -p "$P"
+	STATE0=$TAILGATE_STATE_DIR
+}
+
+HIST() { echo "$TAILGATE_STATE_DIR/history.jsonl"; }
+JOURNAL() { echo "$TAILGATE_STATE_DIR/rollout.journal"; }
+# D2_ONLY="..." runs some sections only
+want() { [[ -z ${D2_ONLY:-} || " $D2_ONLY " == *" $1 "* ]]; }
 
 d2_host() {
 	tg_host "tgd2n$1" "tgd2$1" "198.19.$((100 + $1)).1/24" "198.19.$((100 + $1)).2"
