@@ -42,10 +42,8 @@ BPF=$top/build/bpf
 TB=$top/build/tests/bpf
 P=$TG_TMP/plans
 mkdir -p "$P"
-for f in "$TG" "$TG_TRAFFIC" "$BPF/seed_counter.bpf.o" "$TB/tp_ports.bpf.o" "$TB/tp_seed_tc.bpf.o" \
-	"$TB/tp_kitchen.bpf.o" "$TB/tp_runcfg.bpf.o" "$TB/tp_bigstack.bpf.o" "$TB/tp_tailcall.bpf.o"; do
-	[[ -e $f ]] || tg_fail "$f is missing; run 'make'"
-done
+tg_need "$TG" "$TG_TRAFFIC" "$BPF/seed_counter.bpf.o" "$TB/tp_ports.bpf.o" "$TB/tp_seed_tc.bpf.o" \
+	"$TB/tp_kitchen.bpf.o" "$TB/tp_runcfg.bpf.o" "$TB/tp_bigstack.bpf.o" "$TB/tp_tailcall.bpf.o"
 command -v jq >/dev/null || tg_skip "jq is not installed"
 
 N0=198.18.244 N1=198.18.245 N2=198.18.246

@@ -32,9 +32,7 @@ tg_test_begin counter_smp
 
 [ "$(nproc)" -ge 2 ] || tg_skip "needs 2 CPUs, this machine has $(nproc)"
 [ -x "$TG_TRAFFIC" ] || tg_skip "$TG_TRAFFIC is not built; run make"
-for f in "$top/build/bpf/counter.bpf.o" "$top/build/tests/bpf/bad_counter_racy.bpf.o"; do
-	[ -e "$f" ] || tg_skip "$f is missing; run 'make'"
-done
+tg_need "$top/build/bpf/counter.bpf.o" "$top/build/tests/bpf/bad_counter_racy.bpf.o"
 
 NS=tgsmph0 IF=tgsmp0 A=198.19.40.1 PEER=198.19.40.2 PORT=9340
 PER_SENDER=${TG_SMP_PACKETS:-1000000}

@@ -42,9 +42,7 @@ BURST=20
 DEADLINE=$((SECONDS + ${TG_CRASH_BUDGET:-780}))	# a guard against a hung loop, not a speed check
 mkdir -p "$P"
 
-for f in "$TG" "$BPF/counter.bpf.o" "$BPF/blocklist.bpf.o" "$BPF/drop_all.bpf.o"; do
-	[ -e "$f" ] || tg_skip "$f is missing; run 'make'"
-done
+tg_need "$TG" "$BPF/counter.bpf.o" "$BPF/blocklist.bpf.o" "$BPF/drop_all.bpf.o"
 
 for i in 0 1 2; do
 	tg_host "tgcrh$i" "tgcr$i" "198.19.$((20 + i)).1/24" "198.19.$((20 + i)).2"

@@ -34,9 +34,7 @@ HIST=$TAILGATE_STATE_DIR/history.jsonl
 JOURNAL=$TAILGATE_STATE_DIR/rollout.journal
 mkdir -p "$P"
 
-for f in "$BPF/counter.bpf.o" "$BPF/blocklist.bpf.o"; do
-	[ -e "$f" ] || tg_skip "$f is missing; run 'make'"
-done
+tg_need "$BPF/counter.bpf.o" "$BPF/blocklist.bpf.o"
 
 # host I: (re)create tglk$I with steady ping traffic into it.
 host() {

@@ -29,9 +29,7 @@ TBPF=$top/build/tests/bpf
 P=$TG_TMP/plans
 mkdir -p "$P"
 
-for f in "$TG" "$BPF/counter.bpf.o" "$BPF/blocklist.bpf.o" "$TBPF/bad_verifier.bpf.o"; do
-	[ -e "$f" ] || tg_skip "$f is missing; run 'make'"
-done
+tg_need "$TG" "$BPF/counter.bpf.o" "$BPF/blocklist.bpf.o" "$TBPF/bad_verifier.bpf.o"
 
 for i in 0 1 2; do
 	tg_host "tgpfh$i" "tgpf$i" "198.19.$((10 + i)).1/24" "198.19.$((10 + i)).2"

@@ -42,6 +42,14 @@ _tg_need_bpffs() {
 	mount -t bpf bpffs /sys/fs/bpf
 }
 
+# tg_need FILE...: fail (not skip: make test builds them) unless all exist
+tg_need() {
+	local f
+	for f in "$@"; do
+		[[ -e $f ]] || tg_fail "$f is missing; run 'make'"
+	done
+}
+
 tg_test_begin() {
 	TG_NAME=$1
 	[[ $(id -u) -eq 0 ]] || tg_skip "needs root (namespaces, XDP, bpffs)"
