@@ -608,13 +608,15 @@ int ap__upgrade(struct ap *ap)
 
 int ap__detach(struct ap *ap)
 {
-	int err = 0;
+	int err = 0, unpin_err;
 
 	if (ap->ops)
 		err = ap->ops->detach(ap);
 	fault__point("after-link-detach");
 	/* Pins left behind are not "detached": say so, the next run retries. */
-	err = unpin_all(ap) ?: err;
+	unpin_err = unpin_all(ap);
+	if (unpin_err)
+		err = unpin_err;
 	ap__close(ap);
 	return err;
 }
