@@ -179,11 +179,11 @@ static void t_third_party(void **state)
 {
 	struct tm_case *t = tm__begin(state);
 	struct fx_pkt mix[] = {
-		{ .dport = 53 },				/* everyone passes it */
-		{ .dport = 9 },					/* tp_loop drops */
-		{ .dport = 7 },					/* tp_globals drops */
-		{ .l3 = ETH_P_IPV6 },				/* tp_core drops */
-		{ .src = "198.18.5.7" },			/* blocklist drops */
+		{ .dport = 53 },	 /* everyone passes it */
+		{ .dport = 9 },		 /* tp_loop drops */
+		{ .dport = 7 },		 /* tp_globals drops */
+		{ .l3 = ETH_P_IPV6 },	 /* tp_core drops */
+		{ .src = "198.18.5.7" }, /* blocklist drops */
 	};
 	struct tg_stats df[TG_NR_SLOTS], dc[TG_NR_SLOTS];
 	struct own_map maps[8];
@@ -200,7 +200,8 @@ static void t_third_party(void **state)
 	}
 	maps[nmaps++] = (struct own_map){ t->fx.plan->nr_stages, "packet_count" };
 	fx__stage(&t->fx, "counter", fx__bpf("counter"), "counter");
-	fx__stage(&t->fx, "loop", fx__tbpf("tp_loop"), fx__pick(&t->fx, "tp_loop_xdp", "tp_loop_tc"));
+	fx__stage(&t->fx, "loop", fx__tbpf("tp_loop"),
+		  fx__pick(&t->fx, "tp_loop_xdp", "tp_loop_tc"));
 	fx__stage(&t->fx, "subprogs", fx__tbpf("tp_subprogs"),
 		  fx__pick(&t->fx, "tp_sub_xdp", "tp_sub_tc"));
 	maps[nmaps++] = (struct own_map){ t->fx.plan->nr_stages, ".bss" };

@@ -235,7 +235,8 @@ static void compare(struct gen *g, bool fused)
 	side_build(&inl, g, fused, false);
 	for (port = 6999; port <= 7005; port++)
 		for (len = 60; len <= 66; len++) {
-			fx__pkt(pkt, sizeof(pkt), &(struct fx_pkt){ .sport = 4000, .dport = port, .len = len });
+			fx__pkt(pkt, sizeof(pkt),
+				&(struct fx_pkt){ .sport = 4000, .dport = port, .len = len });
 			ra.len = rb.len = len;
 			assert_int_equal(bpfutil__test_run(call.disp_fd, &ra), 0);
 			assert_int_equal(bpfutil__test_run(inl.disp_fd, &rb), 0);

@@ -301,12 +301,14 @@ static void t_loop(void **state)
 	size_t l9 = fx__pkt(nine, sizeof(nine), &(struct fx_pkt){ .dport = 9 });
 	__u32 s = TG_BANK_BASE(0);
 
-	fx__stage(&t->fx, "loop", fx__tbpf("tp_loop"), fx__pick(&t->fx, "tp_loop_xdp", "tp_loop_tc"));
+	fx__stage(&t->fx, "loop", fx__tbpf("tp_loop"),
+		  fx__pick(&t->fx, "tp_loop_xdp", "tp_loop_tc"));
 	fx__go(&t->fx, 0, PLAN_DP_CHAINED);
 	assert_int_equal(fx__run(&t->fx, dpkt, dlen, N), t->h->pass);
 	assert_int_equal(fx__run(&t->fx, nine, l9, N), t->h->drop);
-	fx__expect_slot(&t->fx, s, ST(.packets = 2 * N, .bytes = N * (dlen + l9), .pass = N,
-				      .drop = N), "bpf_loop callback");
+	fx__expect_slot(&t->fx, s,
+			ST(.packets = 2 * N, .bytes = N * (dlen + l9), .pass = N, .drop = N),
+			"bpf_loop callback");
 	fx__expect_identity(&t->fx);
 }
 
@@ -483,6 +485,7 @@ static void t_xdp_filter(void **state)
 /* Table */
 
 #define CASE(pfx, name, fn, hk) { pfx name, fn, tm__setup, tm__teardown, (void *)&hk }
+/* clang-format off */
 #define COMMON(hk, pfx)									\
 	CASE(pfx, "counter: pass, packet_count and counters exact", t_counter, hk),	\
 	CASE(pfx, "counter -> drop_all: drop", t_counter_drop_all, hk),			\
@@ -497,6 +500,7 @@ static void t_xdp_filter(void **state)
 	CASE(pfx, "third party: CO-RE relocations", t_core, hk),			\
 	CASE(pfx, "third party: one of several programs in an object",		\
 	     t_several_programs, hk)
+/* clang-format on */
 
 int main(void)
 {

@@ -16,8 +16,8 @@
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 
-#define DISCARD_PORT	9
-#define ROUNDS		8
+#define DISCARD_PORT 9
+#define ROUNDS	     8
 
 struct scan {
 	__u32 port;
@@ -40,8 +40,8 @@ static __always_inline int verdict_of(void *data, void *data_end)
 	struct udphdr *udp = (void *)(ip + 1);
 	struct scan s = {};
 
-	if ((void *)(udp + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP) ||
-	    ip->ihl != 5 || ip->protocol != IPPROTO_UDP)
+	if ((void *)(udp + 1) > data_end || eth->h_proto != bpf_htons(ETH_P_IP) || ip->ihl != 5 ||
+	    ip->protocol != IPPROTO_UDP)
 		return 0;
 	s.port = bpf_ntohs(udp->dest);
 	if (bpf_loop(ROUNDS, step, &s, 0) != ROUNDS)
