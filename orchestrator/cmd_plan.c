@@ -77,8 +77,9 @@ static void print_text(const struct run *r)
 	}
 	printf("datapath: %s\n", gl->shape_why);
 	if (gl->shape == GEN_CHAINED)
-		printf("tail calls per packet: %d of %u allowed (dispatcher + %d stages)\n",
-		       p->nr_stages, TG_KERNEL_TAIL_CALL_LIMIT, p->nr_stages);
+		printf("tail calls per packet: %d of %u allowed (dispatcher + %d stage%s)\n",
+		       p->nr_stages, TG_KERNEL_TAIL_CALL_LIMIT, p->nr_stages,
+		       p->nr_stages == 1 ? "" : "s");
 	printf("new map memory: about %zu KiB per interface\n", gl->map_bytes / 1024);
 	printf("preflight ok: nothing changed\n");
 }

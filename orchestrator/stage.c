@@ -48,6 +48,18 @@ static bool fits(const struct bpf_program *p, enum bpf_prog_type want)
 	return t == want || t == BPF_PROG_TYPE_UNSPEC;
 }
 
+/* No name in the plan: the object's one program of the hook's type, if one. */
+static struct bpf_program *only_prog(struct bpf_object *obj, enum bpf_prog_type want, int *nr)
+{
+	struct bpf_program *p, *found = NULL;
+
+	*nr = 0;
+	bpf_object__for_each_program(p, obj)
+		if (fits(p, want) && !(*nr)++)
+			found = p;
+	return *nr == 1 ? found : NULL;
+}
+
 static struct bpf_program *find_prog(struct bpf_object *obj, const char *name,
 				     enum bpf_prog_type want)
 {
@@ -91,10 +103,23 @@ static int pick_prog(struct bpf_object *obj, const struct stage_env *env,
 		     const struct plan_stage *ps, struct bpf_program **out)
 {
 	enum bpf_prog_type want = hook_type(env->hook);
-	struct bpf_program *p = find_prog(obj, ps->program, want), *q;
 	const char *hk = plan__hook_name(env->hook);
+	struct bpf_program *p, *q;
 	char have[512];
+	int nr;
 
+	if (!ps->program[0]) {
+		p = only_prog(obj, want, &nr);
+		if (!p) {
+			list_progs(obj, have, sizeof(have));
+			pr_warn("stage '%s' on %s/%s: %s has %s %s program; name one with 'program:' (the object has: %s)\n",
+				ps->name, env->ifname, hk, ps->object, nr ? "more than one" : "no",
+				type_name(want), have[0] ? have : "none");
+			return -ENOENT;
+		}
+	} else {
+		p = find_prog(obj, ps->program, want);
+	}
 	if (!p || !fits(p, want)) {
 		list_progs(obj, have, sizeof(have));
 		pr_warn("stage '%s' on %s/%s: %s '%s' in %s; hook %s runs %s programs; the object has: %s\n",
@@ -412,9 +437,10 @@ static void explain_kernel_error(const struct stage_env *env, const struct plan_
 	full = malloc(VLOG_FULL_SIZE);
 	if (full && open_and_load(env, ps, src, &again, full, VLOG_FULL_SIZE, 1, &err2) == LOAD_KERNEL &&
 	    full[0])
-		report_reject(env, ps, ps->program, full);
+		report_reject(env, ps, bpf_program__name(again.prog), full);
 	else
-		report_reject(env, ps, ps->program, stats_log);
+		report_reject(env, ps, again.prog ? bpf_program__name(again.prog) : ps->program,
+			      stats_log);
 	bpf_object__close(again.obj);
 	free(full);
 }

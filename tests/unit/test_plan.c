@@ -84,6 +84,16 @@ static struct plan *must_parse(const char *yaml)
 	return p;
 }
 
+/* No program: the object's only one of the hook's type, chosen at load */
+static void test_program_optional(void **state)
+{
+	struct plan *p = must_parse(HEAD "pipeline:\n  - {name: s, object: s.o}\n");
+
+	assert_string_equal(p->stages[0].program, "");
+	plan__free(p);
+	(void)state;
+}
+
 /* A valid plan */
 
 static const char full_plan[] =
@@ -600,8 +610,8 @@ static void test_missing_keys(void **state)
 		  "missing required key 'name' in pipeline stage" },
 		{ HEAD "pipeline:\n  - name: s\n    program: p\n", 7, 5,
 		  "missing required key 'object' in pipeline stage" },
-		{ HEAD "pipeline:\n  - {name: s, object: s.o}\n", 7, 5,
-		  "missing required key 'program' in pipeline stage" },
+		{ HEAD "pipeline:\n  - {name: s, object: s.o, program: \"\"}\n", 7, 37,
+		  "program '' must be 1..63 characters long" },
 		{ BASE "steps:\n  - canary: {}\n  - analyze: {interval: 1s}\n",
 		  12, 14, "missing required key 'duration' in analyze step" },
 		{ BASE "steps:\n  - canary: {}\n  - analyze: {}\n",
@@ -1781,6 +1791,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_plan),
+		cmocka_unit_test(test_program_optional),
 		cmocka_unit_test(test_design_plan),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_defaults_fleet_only),
