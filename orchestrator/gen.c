@@ -464,7 +464,8 @@ int gen__choose_shape(enum plan_datapath dp, const struct gen_stage_info *st, in
 			snprintf(why, len, "fused does not fit: %s", no);
 			return -E2BIG;
 		}
-		snprintf(why, len, "fused, as the plan asks (%d stage%s, %lu instructions, stack %u+%u bytes: the deepest stage + the wrapper)",
+		snprintf(why, len,
+			 "fused, as the plan asks (%d stage%s, %lu instructions, stack %u+%u bytes: the deepest stage + the wrapper)",
 			 n, n == 1 ? "" : "s", insns, stack, COMPOSE_MAIN_STACK);
 		return GEN_FUSED;
 	case PLAN_DP_AUTO:
@@ -472,7 +473,8 @@ int gen__choose_shape(enum plan_datapath dp, const struct gen_stage_info *st, in
 			snprintf(why, len, "chained (auto: %s)", no);
 			return GEN_CHAINED;
 		}
-		snprintf(why, len, "fused (auto: fits the kernel's limits: %d stage%s, %lu instructions, stack %u+%u bytes: the deepest stage + the wrapper)",
+		snprintf(why, len,
+			 "fused (auto: fits the kernel's limits: %d stage%s, %lu instructions, stack %u+%u bytes: the deepest stage + the wrapper)",
 			 n, n == 1 ? "" : "s", insns, stack, COMPOSE_MAIN_STACK);
 		return GEN_FUSED;
 	default:

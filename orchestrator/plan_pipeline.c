@@ -134,6 +134,7 @@ static const char *const mode_names[] = {
 	NULL,
 };
 
+/* clang-format off */
 static const struct field stage_fields[] = {
 	{ .key = "name", .parse = schema__name, .required = true,
 	  FIELD_AT(struct plan_stage, name) },
@@ -145,6 +146,7 @@ static const struct field stage_fields[] = {
 	{ .key = "mode", .parse = schema__choice, .choices = mode_names,
 	  FIELD_AT(struct plan_stage, mode) },
 };
+/* clang-format on */
 
 static const struct schema_map stage_map = SCHEMA_MAP("pipeline stage",
 						      stage_fields);

@@ -293,7 +293,10 @@ static void t_subprogs(void **state)
 	fx__expect_identity(&t->fx);
 }
 
-/* tp_loop: a bpf_loop() callback, which the verifier takes only with BTF function info. */
+/*
+ * tp_loop: a bpf_loop() callback, which the verifier takes only with BTF
+ * function info; named by its object alone.
+ */
 static void t_loop(void **state)
 {
 	struct tm_case *t = begin(state);
@@ -301,9 +304,11 @@ static void t_loop(void **state)
 	size_t l9 = fx__pkt(nine, sizeof(nine), &(struct fx_pkt){ .dport = 9 });
 	__u32 s = TG_BANK_BASE(0);
 
-	fx__stage(&t->fx, "loop", fx__tbpf("tp_loop"),
-		  fx__pick(&t->fx, "tp_loop_xdp", "tp_loop_tc"));
+	/* no program named: the object's one of the hook's type */
+	fx__stage(&t->fx, "loop", fx__tbpf("tp_loop"), "");
 	fx__go(&t->fx, 0, PLAN_DP_CHAINED);
+	assert_string_equal(t->fx.gl[0].st[0].program,
+			    fx__pick(&t->fx, "tp_loop_xdp", "tp_loop_tc"));
 	assert_int_equal(fx__run(&t->fx, dpkt, dlen, N), t->h->pass);
 	assert_int_equal(fx__run(&t->fx, nine, l9, N), t->h->drop);
 	fx__expect_slot(&t->fx, s,

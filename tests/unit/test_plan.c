@@ -603,8 +603,7 @@ static void test_missing_keys(void **state)
 		  "missing required key 'name' in plan" },
 		{ "name: t\ninterfaces: {fleet: [a]}\n" PIPE, 1, 1,
 		  "missing required key 'hook' in plan" },
-		{ "name: t\nhook: xdp\n" PIPE, 1, 1,
-		  "missing required key 'interfaces' in plan" },
+		{ "name: t\nhook: xdp\n" PIPE, 1, 1, "missing required key 'interfaces' in plan" },
 		{ HEAD, 1, 1, "missing required key 'pipeline' in plan" },
 		{ HEAD "pipeline:\n  - object: s.o\n    program: p\n", 7, 5,
 		  "missing required key 'name' in pipeline stage" },
@@ -612,10 +611,10 @@ static void test_missing_keys(void **state)
 		  "missing required key 'object' in pipeline stage" },
 		{ HEAD "pipeline:\n  - {name: s, object: s.o, program: \"\"}\n", 7, 37,
 		  "program '' must be 1..63 characters long" },
-		{ BASE "steps:\n  - canary: {}\n  - analyze: {interval: 1s}\n",
-		  12, 14, "missing required key 'duration' in analyze step" },
-		{ BASE "steps:\n  - canary: {}\n  - analyze: {}\n",
-		  12, 14, "missing required key 'duration' in analyze step" },
+		{ BASE "steps:\n  - canary: {}\n  - analyze: {interval: 1s}\n", 12, 14,
+		  "missing required key 'duration' in analyze step" },
+		{ BASE "steps:\n  - canary: {}\n  - analyze: {}\n", 12, 14,
+		  "missing required key 'duration' in analyze step" },
 	};
 
 	EXPECT_TABLE(t);
