@@ -485,6 +485,34 @@ static void warn_races(const struct stage_env *env, const struct plan_stage *ps,
 	}
 }
 
+/*
+ * A stage's own tail calls: tailgate loads only the program the plan names,
+ * so nothing fills the object's prog arrays the way the object's own loader
+ * would. One that lands is fine: made from what is now a subprogram, the
+ * kernel returns from it to the wrapper, which counts the target's verdict
+ * as the stage's.
+ */
+static void warn_tail_calls(const struct stage_env *env, const struct plan_stage *ps,
+			    const struct stage_load *sl)
+{
+	const struct bpf_map *m;
+
+	if (!sl->facts.tail_calls)
+		return;
+	bpf_object__for_each_map(m, sl->obj) {
+		if (bpf_map__type(m) != BPF_MAP_TYPE_PROG_ARRAY)
+			continue;
+		if (is_kept(ps, bpf_map__name(m)))
+			pr_info("stage '%s' on %s/%s: '%s' tail-calls through '%s', kept: it lands where you fill maps/%s\n",
+				ps->name, env->ifname, plan__hook_name(env->hook), sl->program,
+				bpf_map__name(m), bpf_map__name(m));
+		else
+			pr_warn("stage '%s' on %s/%s: '%s' tail-calls through its own prog array '%s', which tailgate loads empty (its own loader would fill it): every such tail call falls through; keep it (keep_maps) and fill maps/%s for them to land\n",
+				ps->name, env->ifname, plan__hook_name(env->hook), sl->program,
+				bpf_map__name(m), bpf_map__name(m));
+	}
+}
+
 static void warn_shadow(const struct plan_stage *ps, const struct stage_load *sl)
 {
 	const char *h = analyze__helper_name(sl->facts.rewrite_helper);
@@ -526,6 +554,7 @@ static int capture(const struct stage_env *env, const struct plan_stage *ps,
 	}
 	if (env->warn) {
 		warn_races(env, ps, sl);
+		warn_tail_calls(env, ps, sl);
 		warn_shadow(ps, sl);
 	}
 	return record_kept(sl->obj, env, ps);

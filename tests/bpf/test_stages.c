@@ -487,6 +487,46 @@ static void t_xdp_filter(void **state)
 	fx__expect_identity(&t->fx);
 }
 
+/*
+ * tp_tailcall's tail_small: tail calls of its own, through a prog array
+ * tailgate loads empty. Missing, the stage passes and the chain goes on.
+ * Landing (the operator filled it), the target's verdict is the stage's:
+ * a tail call made in a subprogram returns to its caller, the wrapper,
+ * which counts it and applies continue_on as for any verdict.
+ */
+static void t_own_tail_call(void **state)
+{
+	struct tm_case *t = begin(state);
+	struct bpf_insn drop[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = XDP_DROP },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = BPF_XDP);
+	struct tg_stats tails = ST(.packets = N, .bytes = N * dlen, .pass = N, .continued = N);
+	struct tg_stats counter = ST(.packets = N, .bytes = N * dlen, .pass = N);
+	__u32 key = 0;
+	int jt, fd;
+
+	fx__stage(&t->fx, "tails", fx__tbpf("tp_tailcall"), "tail_small");
+	fx__stage(&t->fx, "counter", fx__bpf("counter"), "counter");
+	fx__go(&t->fx, 0, PLAN_DP_CHAINED);
+	assert_true(t->fx.gl[0].st[0].facts.tail_calls);
+	assert_int_equal(fx__run(&t->fx, dpkt, dlen, N), XDP_PASS);
+	fx__expect_slot(&t->fx, TG_BANK_BASE(0), tails, "tail_small, its tail call missing");
+	fx__expect_slot(&t->fx, TG_BANK_BASE(0) + 1, counter, "counter after tail_small");
+	fd = bpf_prog_load(BPF_PROG_TYPE_XDP, "tgt_drop", "GPL", drop, 2, &o);
+	assert_true(fd >= 0);
+	jt = fx__stage_map(&t->fx, 0, 0, "jmp_table");
+	assert_int_equal(bpf_map_update_elem(jt, &key, &fd, BPF_ANY), 0);
+	assert_int_equal(fx__run(&t->fx, dpkt, dlen, N), XDP_DROP);
+	tails.packets += N, tails.bytes += N * dlen, tails.drop = N;
+	fx__expect_slot(&t->fx, TG_BANK_BASE(0), tails, "tail_small, its tail call landing");
+	fx__expect_slot(&t->fx, TG_BANK_BASE(0) + 1, counter, "counter: a drop does not go on");
+	close(jt);
+	close(fd);
+	fx__expect_identity(&t->fx);
+}
+
 /* Table */
 
 #define CASE(pfx, name, fn, hk) { pfx name, fn, tm__setup, tm__teardown, (void *)&hk }
@@ -515,6 +555,8 @@ int main(void)
 		CASE("xdp: ", "seed counter verbatim -> counter, fused", t_seed_fused, tm_xdp),
 		CASE("xdp: ", "xdp-filter as shipped (xdpfilt_alw_udp.o) -> counter", t_xdp_filter,
 		     tm_xdp),
+		CASE("xdp: ", "own tail calls: missing or landing, counted as the stage's verdict",
+		     t_own_tail_call, tm_xdp),
 	};
 	const struct CMUnitTest tc[] = {
 		COMMON(tm_tc, "tc: "),
