@@ -534,6 +534,8 @@ for p in tail_small tail_frame; do
 	st_plan "$P/tails-ok.yaml" tails-ok xdp tgap0 "" "$SEED" "tails|$TB/tp_tailcall.bpf.o|$p"
 	"$TG" plan "$P/tails-ok.yaml" >"$TG_TMP/out" 2>&1
 	tg_assert_eq "$?" 0 "control: $p (own tail calls the kernel allows wrapped) passes preflight, chained"
+	tg_check "control: $p: plan warns that its prog array jmp_table starts empty" \
+		grep -q "'$p' tail-calls through its own prog array 'jmp_table', which tailgate loads empty" "$TG_TMP/out"
 	[[ $p == tail_small ]] && cp "$P/tails-ok.yaml" "$P/tails-small.yaml"
 done
 apply_bg 0 "tail_small (own tail calls, all missing: it passes) rolled out chained" "$P/tails-small.yaml"
