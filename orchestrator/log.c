@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <bpf/libbpf.h>
 
 #include "log.h"
@@ -12,14 +13,40 @@ static int log_level = LOG_INFO;
  * libbpf's warnings are ours' details: shown from -v on, its info from -vv,
  * its debug (verifier chatter) from -vvv.
  */
+static char libbpf_last[256];
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
 	int need = level == LIBBPF_WARN ? LOG_DEBUG : LOG_DEBUG + 1 + (level == LIBBPF_DEBUG);
+	va_list aq;
+	size_t n;
 
+	/* Its reason, not the summary after it or a verifier log (ours tells). */
+	if (level == LIBBPF_WARN && !strstr(fmt, "failed to load object") &&
+	    !strstr(fmt, "BEGIN PROG LOAD LOG")) {
+		va_copy(aq, ap);
+		vsnprintf(libbpf_last, sizeof(libbpf_last), fmt, aq);
+		va_end(aq);
+		n = strlen(libbpf_last);
+		while (n && (libbpf_last[n - 1] == '\n' || libbpf_last[n - 1] == '.'))
+			libbpf_last[--n] = '\0';
+	}
 	if (log_level < need)
 		return 0;
 	return vfprintf(stderr, fmt, ap);
+}
+
+const char *log__libbpf_last(void)
+{
+	const char *s = libbpf_last;
+
+	return strncmp(s, "libbpf: ", 8) ? s : s + 8;
+}
+
+void log__libbpf_clear(void)
+{
+	libbpf_last[0] = '\0';
 }
 
 void log__init(int verbosity)

@@ -12,6 +12,9 @@ enum log_level {
 /* Set the level (default LOG_WARN + 1 = info) and hook libbpf's printer. */
 void log__init(int verbosity);
 int log__level(void);
+/* libbpf's last warning (its "libbpf: " prefix and final newline cut), or "". */
+const char *log__libbpf_last(void);
+void log__libbpf_clear(void);
 
 void log__printf(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -377,16 +377,27 @@ static void report_reject(const struct stage_env *env, const struct plan_stage *
 			    log);
 }
 
+/* libbpf refused the object: its own reason says more than the errno. */
+static void report_open_error(const struct plan_stage *ps, int err)
+{
+	const char *why = log__libbpf_last();
+
+	pr_warn("stage '%s': libbpf cannot open %s: %s%s%s%s\n", ps->name, ps->object,
+		strerror(-err), why[0] ? " (libbpf: " : "", why, why[0] ? ")" : "");
+}
+
 static void report_load_error(const struct stage_env *env, const struct plan_stage *ps, int err)
 {
-	const char *hint = "";
+	const char *hint = "", *why = log__libbpf_last();
 
 	if (err == -EPERM)
 		hint = "; run as root (CAP_BPF, CAP_NET_ADMIN and CAP_SYS_ADMIN are needed)";
 	else if (err == -ENOMEM || err == -E2BIG)
 		hint = "; the kernel could not allocate the stage's maps or program: shrink max_entries or free memory";
-	pr_warn("stage '%s' on %s/%s: loading %s failed: %s%s\n", ps->name, env->ifname,
-		plan__hook_name(env->hook), ps->object, strerror(-err), hint);
+
+	pr_warn("stage '%s' on %s/%s: loading %s failed: %s%s%s%s%s\n", ps->name, env->ifname,
+		plan__hook_name(env->hook), ps->object, strerror(-err), why[0] ? " (libbpf: " : "",
+		why, why[0] ? ")" : "", hint);
 }
 
 /* Loading */
@@ -404,11 +415,11 @@ static enum load_outcome open_and_load(const struct stage_env *env, const struct
 {
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = ps->name);
 
+	log__libbpf_clear();
 	sl->obj = bpf_object__open_mem(src->elf, src->len, &oo);
 	if (!sl->obj) {
 		*err = -errno;
-		pr_warn("stage '%s': libbpf cannot open %s: %s\n", ps->name, ps->object,
-			strerror(-*err));
+		report_open_error(ps, *err);
 		return LOAD_EXPLAINED;
 	}
 	*err = pick_prog(sl->obj, env, ps, &sl->prog) ?: check_keep_present(sl->obj, ps) ?:
@@ -598,14 +609,15 @@ int stage__describe(const struct plan_stage *ps, const struct stage_src *src, co
 {
 	struct stage_env env = { .ifname = ifname, .hook = hook };
 	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = ps->name);
-	struct bpf_object *obj = bpf_object__open_mem(src->elf, src->len, &oo);
+	struct bpf_object *obj;
 	struct bpf_program *p;
 	int err;
 
+	log__libbpf_clear();
+	obj = bpf_object__open_mem(src->elf, src->len, &oo);
 	if (!obj) {
 		err = -errno;
-		pr_warn("stage '%s': libbpf cannot open %s: %s\n", ps->name, ps->object,
-			strerror(-err));
+		report_open_error(ps, err);
 		return err;
 	}
 	err = pick_prog(obj, &env, ps, &p) ?: check_keep_present(obj, ps);

@@ -29,7 +29,7 @@ TBPF=$top/build/tests/bpf
 P=$TG_TMP/plans
 mkdir -p "$P"
 
-tg_need "$TG" "$BPF/counter.bpf.o" "$BPF/blocklist.bpf.o" "$TBPF/bad_verifier.bpf.o"
+tg_need "$TG" "$BPF/counter.bpf.o" "$BPF/blocklist.bpf.o" "$TBPF/bad_verifier.bpf.o" "$TBPF/bad_legacy_maps.bpf.o"
 
 for i in 0 1 2; do
 	tg_host "tgpfh$i" "tgpf$i" "198.19.$((10 + i)).1/24" "198.19.$((10 + i)).2"
@@ -196,6 +196,10 @@ p=$(plan_file sha xdp tgpf0 "tgpf1" "$COUNTER")
 sed -i "s|^    program: counter|&\n    sha256: $wrong|" "$p"
 expect "object: sha256 mismatch" 2 "$p" "stage 'counter'" "$real" "$wrong"
 
+p=$(plan_file legacy tc-ingress tgpf0 "tgpf1" "legacy|$TBPF/bad_legacy_maps.bpf.o|legacy_cls|")
+expect "object: iproute2's legacy 'maps' section" 2 "$p" "stage 'legacy'" "bad_legacy_maps\.bpf\.o" \
+	"libbpf: .*legacy map definitions in 'maps' section"
+
 # --- 6. interfaces -------------------------------------------------------------
 
 p=$(plan_file noiface xdp tgpf0 "tgpf1, tgpfnope" "$COUNTER")
@@ -224,7 +228,8 @@ p=$(plan_file seventeen xdp tgpf0 "tgpf1" "${stages[@]}")
 expect "resources: 17 stages" 1 "$p" "seventeen\.yaml:[0-9]+:[0-9]+" "16"
 
 p=$(plan_file bigmap xdp tgpf2 "tgpf0, tgpf1" "$COUNTER" "big|$TBPF/bad_bigmap.bpf.o|bigmap|")
-expect "resources: a 16 TiB map" 2 "$p" "stage 'big'" "tgpf2" "Cannot allocate memory|ENOMEM" "max_entries"
+expect "resources: a 16 TiB map" 2 "$p" "stage 'big'" "tgpf2" "Cannot allocate memory|ENOMEM" "max_entries" \
+	"map 'huge'"
 
 # --- 9. pin root not on bpffs --------------------------------------------------
 
