@@ -17,8 +17,9 @@
  *   IPv6 (TG_FLOW_WORDS_V6):  saddr[0..3], daddr[0..3], ports, next header
  *
  * ports is tg_flow_ports(source, dest) for TCP and UDP, 0 for anything
- * else and for IPv4 fragments other than the first. The word count is
- * part of the hash, so the families never share a layout by accident.
+ * else and for every IPv4 fragment (the first included: one datagram, one
+ * hash). The word count is part of the hash, so the families never share
+ * a layout by accident.
  */
 #ifndef __TAILGATE_FLOW_H
 #define __TAILGATE_FLOW_H

@@ -5,18 +5,20 @@
  *
  * Parsed: Ethernet; up to two VLAN tags (802.1Q or 802.1ad, in any order,
  * as tailgate_stage.h's tg_pkt_l3() walks them); IPv4 with its IHL
- * honoured, the TCP/UDP ports read unless the packet is a fragment other
- * than the first; the IPv6 fixed header, the ports read when the next
+ * honoured, the TCP/UDP ports read unless the packet is a fragment (the
+ * first one included); the IPv6 fixed header, the ports read when the next
  * header is TCP or UDP itself. IPv6 extension headers are not walked: a
  * packet with any (hop-by-hop, routing, fragment, ...) hashes on its
  * addresses and first next header alone, without ports.
  *
- * So fragments do not always follow their flow: an IPv4 datagram's first
- * fragment hashes with its ports and the others without, and every IPv6
- * fragment hashes without them, so the pieces of one datagram, and a
- * flow's fragmented and whole datagrams, can meet different generations.
- * Stages see fragments as they are either way (nothing reassembles
- * before XDP or tc).
+ * So every fragment of one datagram hashes alike, on addresses and
+ * protocol alone, and meets one generation, as the kernel's own flow
+ * dissector hashes fragments by default (ports only past
+ * FLOW_DISSECTOR_F_PARSE_1ST_FRAG) and NICs' RSS does: the receiver gets
+ * the whole datagram from one generation. What a flow cannot promise
+ * then: its fragmented and its whole datagrams may meet different
+ * generations. Stages see fragments as they are either way (nothing
+ * reassembles before XDP or tc).
  *
  * No flow: anything not IPv4 or IPv6, an IPv4 IHL below 5, and headers
  * that end past data_end. On tc that includes headers beyond the skb's
@@ -43,6 +45,7 @@
 #define TG_ETH_P_8021AD	0x88A8
 #endif
 #define TG_IP_OFFSET	0x1fff	/* fragment offset field of frag_off */
+#define TG_IP_MF	0x2000	/* more fragments */
 
 /*
  * Ports word at @l4, or -1 when its four bytes are past @data_end: one
@@ -67,7 +70,7 @@ static __always_inline int tg__flow_v4(struct iphdr *ip, void *data_end,
 	if (ihl < 5)
 		return 0;
 	if ((ip->protocol == IPPROTO_TCP || ip->protocol == IPPROTO_UDP) &&
-	    !(ip->frag_off & bpf_htons(TG_IP_OFFSET))) {
+	    !(ip->frag_off & bpf_htons(TG_IP_MF | TG_IP_OFFSET))) {
 		ports = tg__flow_ports((void *)ip + ihl * 4, data_end);
 		if (ports < 0)
 			return 0;

@@ -180,8 +180,8 @@ static bool predict(const struct pkt_spec *s, __u32 seed, __u32 *hash)
 	memcpy(da, s->daddr, 16);
 	switch (s->family) {
 	case AF_INET:
-		if (!l4 || (s->frag_off & 0x1fff))
-			ports = 0;	/* no ports past the first fragment */
+		if (!l4 || (s->frag_off & 0x3fff))
+			ports = 0; /* MF or an offset: a fragment, no ports */
 		*hash = tg_flow_hash_v4(sa[0], da[0], s->proto, ports, seed);
 		return true;
 	case AF_INET6:
@@ -266,8 +266,7 @@ static const struct row *flow_rows(size_t *nr)
 	rows[n++] = (struct row){ "QinQ IPv6 UDP", tagged(U6, 2) };
 	rows[n++] = (struct row){ "QinQ IPv4 TCP", tagged(T4, 2) };
 	rows[n++] = (struct row){ "IPv4 DF set: ports", with(U4, FRAG_DF, 0, 0) };
-	rows[n++] = (struct row){ "IPv4 first fragment (MF): ports",
-				  with(U4, FRAG_MF, 0, 0) };
+	rows[n++] = (struct row){ "IPv4 first fragment (MF): no ports", with(U4, FRAG_MF, 0, 0) };
 	rows[n++] = (struct row){ "IPv4 middle fragment: no ports",
 				  with(U4, FRAG_MF | 185, 0, 0) };
 	rows[n++] = (struct row){ "IPv4 last fragment: no ports",
@@ -343,6 +342,19 @@ static void t_rows_discriminate(void **state)
 	wrong = with(U4, 0, 3, 0);
 	assert_true(predict(&wrong, SEED, &ok));
 	assert_int_not_equal(tg_flow_bucket(ok), tg_flow_bucket(bad));
+	/* a first fragment hashed with its ports, as a whole datagram is */
+	wrong = with(U4, 0, 0, 0);
+	assert_true(predict(&wrong, SEED, &bad));
+	wrong.frag_off = FRAG_MF;
+	assert_true(predict(&wrong, SEED, &ok));
+	assert_int_not_equal(tg_flow_bucket(ok), tg_flow_bucket(bad));
+	/* one datagram, one hash: its first, middle and last fragments */
+	wrong.frag_off = FRAG_MF | 185;
+	assert_true(predict(&wrong, SEED, &bad));
+	assert_int_equal(ok, bad);
+	wrong.frag_off = 370;
+	assert_true(predict(&wrong, SEED, &bad));
+	assert_int_equal(ok, bad);
 }
 
 /* Cases 2: weight 0 and full; frames without a flow */
