@@ -30,7 +30,7 @@ static void check_stage(const struct plan_stage *st)
 	check_str(st->name, sizeof(st->name));
 	check_str(st->program, sizeof(st->program));
 	check_str(st->object, sizeof(st->object));
-	CHECK(st->name[0] && st->program[0] && st->object[0]);
+	CHECK(st->name[0] && st->object[0]); /* no program: the object's only one */
 	CHECK(st->nr_keep_maps >= 0 && st->nr_keep_maps <= PLAN_MAX_KEEP_MAPS);
 	for (i = 0; i < st->nr_keep_maps; i++)
 		check_str(st->keep_maps[i], sizeof(st->keep_maps[i]));
