@@ -24,6 +24,10 @@ static int parse_object(struct schema *s, const struct field *f,
 		return err;
 	if (!*str)
 		return schema__fail(s, v, "object: empty path");
+	for (n = 0; str[n]; n++)
+		if ((unsigned char)str[n] < 0x20 || str[n] == 0x7f)
+			return schema__fail(s, v, "object: path '%s' has a control character",
+					    YSHOW(str));
 	if (str[0] == '/')
 		n = snprintf(st->object, sizeof(st->object), "%s", str);
 	else

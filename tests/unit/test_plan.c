@@ -824,6 +824,8 @@ static void test_names(void **state)
 		  7, 55, "map name 'b c' has a character outside" },
 		{ HEAD "pipeline:\n  - {name: s, object: '', program: p}\n", 7, 23,
 		  "object: empty path" },
+		{ HEAD "pipeline:\n  - {name: s, object: \"a\\e[31m.o\", program: p}\n", 7, 23,
+		  "object: path 'a?[31m.o' has a control character" },
 	};
 	struct plan *p;
 
