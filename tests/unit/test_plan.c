@@ -807,6 +807,7 @@ static void test_choices(void **state)
 
 static void test_names(void **state)
 {
+	/* clang-format off */
 	static const struct bad t[] = {
 		{ "name: ''\n", 1, 7, "name '' must be 1..63 characters long" },
 		{ "name: 0123456789012345678901234567890123456789012345678901234567890123\n",
@@ -827,6 +828,7 @@ static void test_names(void **state)
 		{ HEAD "pipeline:\n  - {name: s, object: \"a\\e[31m.o\", program: p}\n", 7, 23,
 		  "object: path 'a?[31m.o' has a control character" },
 	};
+	/* clang-format on */
 	struct plan *p;
 
 	/* 63 characters and every allowed class */
