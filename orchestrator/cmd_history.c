@@ -45,7 +45,7 @@ static int print_cb(const char *line, void *ctx)
 		fmt_time(t, when, sizeof(when));
 		jsonr__field(line, "what", outcome, sizeof(outcome));
 		jsonr__field(line, "detail", reason, sizeof(reason));
-		printf("%s  %-11s %s\n", when, outcome, reason);
+		out__printf("%s  %-11s %s\n", when, outcome, reason);
 		return 0;
 	}
 	jsonr__field(line, "ended", t, sizeof(t));
@@ -56,8 +56,8 @@ static int print_cb(const char *line, void *ctx)
 	jsonr__field(line, "hook", hook, sizeof(hook));
 	jsonr__field(line, "generation", gen, sizeof(gen));
 	jsonr__field(line, "previous_generation", prev, sizeof(prev));
-	printf("%s  %-11s generation %s (previous %s) plan %s on %s%s%s\n", when, outcome, gen, prev,
-	       plan, hook, reason[0] ? ": " : "", reason);
+	out__printf("%s  %-11s generation %s (previous %s) plan %s on %s%s%s\n", when, outcome, gen,
+		    prev, plan, hook, reason[0] ? ": " : "", reason);
 	return 0;
 }
 

@@ -57,31 +57,34 @@ static void print_text(const struct run *r)
 	char cont[64];
 	int i;
 
-	printf("plan %s (%s): hook %s, %d stage%s, %d interface%s\n", p->name, p->path,
-	       plan__hook_name(p->hook), p->nr_stages, p->nr_stages == 1 ? "" : "s", r->ro->nr,
-	       r->ro->nr == 1 ? "" : "s");
+	out__printf("plan %s (%s): hook %s, %d stage%s, %d interface%s\n", p->name, p->path,
+		    plan__hook_name(p->hook), p->nr_stages, p->nr_stages == 1 ? "" : "s", r->ro->nr,
+		    r->ro->nr == 1 ? "" : "s");
 	for (i = 0; i < r->ro->nr; i++)
-		printf("  %-15s %-6s live: %-40s new: bank %c%s\n", r->ro->t[i].ifname,
-		       r->ro->t[i].canary ? "canary" : "fleet", live_of(&r->ro->t[i]),
-		       'A' + r->ro->t[i].new_bank,
-		       r->ro->t[i].state == RT_DONE ? " (already runs this plan: unchanged)" : "");
+		out__printf("  %-15s %-6s live: %-40s new: bank %c%s\n", r->ro->t[i].ifname,
+			    r->ro->t[i].canary ? "canary" : "fleet", live_of(&r->ro->t[i]),
+			    'A' + r->ro->t[i].new_bank,
+			    r->ro->t[i].state == RT_DONE ? " (already runs this plan: unchanged)" :
+							   "");
 	if (!gl)
 		return;
-	printf("stages (wrapped and verified in the kernel on %s):\n", r->ro->t[0].ifname);
+	out__printf("stages (wrapped and verified in the kernel on %s):\n", r->ro->t[0].ifname);
 	for (i = 0; i < p->nr_stages; i++) {
 		verdicts(cont, sizeof(cont), gl->st[i].continue_on);
-		printf("  %2d %-16s program %-20s insns %6u verified %7u of 1000000  stack %3u+%u of 512  continue_on [%s]%s%s\n",
-		       i + 1, p->stages[i].name, gl->st[i].program, gl->st[i].insns, gl->st[i].verified,
-		       gl->st[i].stack, COMPOSE_MAIN_STACK, cont, gl->st[i].run_config ? " (XDP_RUN_CONFIG)" : "",
-		       p->stages[i].mode == PLAN_MODE_SHADOW ? " shadow" : "");
+		out__printf(
+			"  %2d %-16s program %-20s insns %6u verified %7u of 1000000  stack %3u+%u of 512  continue_on [%s]%s%s\n",
+			i + 1, p->stages[i].name, gl->st[i].program, gl->st[i].insns,
+			gl->st[i].verified, gl->st[i].stack, COMPOSE_MAIN_STACK, cont,
+			gl->st[i].run_config ? " (XDP_RUN_CONFIG)" : "",
+			p->stages[i].mode == PLAN_MODE_SHADOW ? " shadow" : "");
 	}
-	printf("datapath: %s\n", gl->shape_why);
+	out__printf("datapath: %s\n", gl->shape_why);
 	if (gl->shape == GEN_CHAINED)
-		printf("tail calls per packet: %d of %u allowed (dispatcher + %d stage%s)\n",
-		       p->nr_stages, TG_KERNEL_TAIL_CALL_LIMIT, p->nr_stages,
-		       p->nr_stages == 1 ? "" : "s");
-	printf("new map memory: about %zu KiB per interface\n", gl->map_bytes / 1024);
-	printf("preflight ok: nothing changed\n");
+		out__printf("tail calls per packet: %d of %u allowed (dispatcher + %d stage%s)\n",
+			    p->nr_stages, TG_KERNEL_TAIL_CALL_LIMIT, p->nr_stages,
+			    p->nr_stages == 1 ? "" : "s");
+	out__printf("new map memory: about %zu KiB per interface\n", gl->map_bytes / 1024);
+	out__printf("preflight ok: nothing changed\n");
 }
 
 static void print_json(jsonw_t *w, const struct run *r)

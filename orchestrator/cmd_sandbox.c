@@ -290,8 +290,8 @@ static int do_show(void)
 			jsonw_bool_field(w, "traffic", traffic_pid(i) != 0);
 			jsonw_end_object(w);
 		} else {
-			printf("%-6s ifindex %-5u netns tgsb%-3d traffic %s\n", ifn, if_nametoindex(ifn), i,
-			       traffic_pid(i) ? "running" : "stopped");
+			out__printf("%-6s ifindex %-5u netns tgsb%-3d traffic %s\n", ifn,
+				    if_nametoindex(ifn), i, traffic_pid(i) ? "running" : "stopped");
 		}
 	}
 	if (w)

@@ -47,19 +47,20 @@ static void print_text(const struct stats_ap *a, bool rates)
 	char stage[PLAN_MAX_NAME + 16];
 	int i, k;
 
-	printf("%s/%s:\n  %-4s %-16s %-3s", a->ifname, plan__hook_name(a->hook), "slot", "stage", "gen");
+	out__printf("%s/%s:\n  %-4s %-16s %-3s", a->ifname, plan__hook_name(a->hook), "slot",
+		    "stage", "gen");
 	for (k = 0; k < (int)COUNTERS_NR; k++)
-		printf(" %12s", counters__names[k]);
-	printf("%s\n", rates ? "        pps" : "");
+		out__printf(" %12s", counters__names[k]);
+	out__printf("%s\n", rates ? "        pps" : "");
 	for (i = 0; i < a->nr; i++) {
 		snprintf(stage, sizeof(stage), "%s%s", a->row[i].stage,
 			 a->row[i].shadow ? " (shadow)" : "");
-		printf("  %-4u %-16s %-3s", a->row[i].slot, stage, a->row[i].role);
+		out__printf("  %-4u %-16s %-3s", a->row[i].slot, stage, a->row[i].role);
 		for (k = 0; k < (int)COUNTERS_NR; k++)
-			printf(" %12llu", (unsigned long long)((__u64 *)&a->row[i].now)[k]);
+			out__printf(" %12llu", (unsigned long long)((__u64 *)&a->row[i].now)[k]);
 		if (rates)
-			printf(" %10.1f", a->row[i].pps);
-		printf("\n");
+			out__printf(" %10.1f", a->row[i].pps);
+		out__printf("\n");
 	}
 }
 
@@ -137,7 +138,7 @@ static int run_stats(void *cfg, char **pos, int nr)
 		for (i = 0; i < set->nr; i++)
 			print_text(&set->ap[i], rates);
 		if (!set->nr)
-			printf("no tailgate dispatchers\n");
+			out__printf("no tailgate dispatchers\n");
 	}
 	metrics__free(set);
 	return err;

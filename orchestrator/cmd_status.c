@@ -119,32 +119,34 @@ static void print_text(const struct view *v, struct plan **cache)
 	const char *name;
 	int b, i;
 
-	printf("%s/%s: %s, slot 0 = prog %u, dispatcher %s%s", v->ifname, plan__hook_name(v->hook),
-	       v->health, v->ap.slot0, v->ap.disp.kind == DISP_SPLIT ? "splitting" : "plain",
-	       v->ap.disp.fail_closed ? " (fail-closed)" : "");
+	out__printf("%s/%s: %s, slot 0 = prog %u, dispatcher %s%s", v->ifname,
+		    plan__hook_name(v->hook), v->health, v->ap.slot0,
+		    v->ap.disp.kind == DISP_SPLIT ? "splitting" : "plain",
+		    v->ap.disp.fail_closed ? " (fail-closed)" : "");
 	if (v->ap.disp.kind == DISP_SPLIT)
-		printf(", %.2f%% of flows to bank %c", v->weight / 100.0,
-		       v->ap.disp.new_slot == TG_BANK_BASE(1) ? 'B' : 'A');
-	printf("\n");
+		out__printf(", %.2f%% of flows to bank %c", v->weight / 100.0,
+			    v->ap.disp.new_slot == TG_BANK_BASE(1) ? 'B' : 'A');
+	out__printf("\n");
 	for (b = 0; b < (int)TG_NR_BANKS; b++) {
 		bk = &v->ap.bank[b];
 		if (!bk->nr)
 			continue;
-		printf("    %-8s bank %c  gen %-4" PRIu64 " plan %-20s %s", bank_role(v, b), 'A' + b,
-		       bk->gen, v->has_rec[b] ? v->rec[b].plan_name : "-",
-		       bk->fused ? "fused:" : "");
+		out__printf("    %-8s bank %c  gen %-4" PRIu64 " plan %-20s %s", bank_role(v, b),
+			    'A' + b, bk->gen, v->has_rec[b] ? v->rec[b].plan_name : "-",
+			    bk->fused ? "fused:" : "");
 		for (i = 0; i < (bk->fused ? bk->nr_stages : bk->nr); i++) {
 			name = stage_name(v, b, i, cache);
 			if (bk->fused)
-				printf(" %s[%u]", name ? name : "?", TG_BANK_BASE(b) + i);
+				out__printf(" %s[%u]", name ? name : "?", TG_BANK_BASE(b) + i);
 			else
-				printf(" %s[%u]=%u", name ? name : "?", TG_BANK_BASE(b) + i, bk->ids[i]);
+				out__printf(" %s[%u]=%u", name ? name : "?", TG_BANK_BASE(b) + i,
+					    bk->ids[i]);
 			if (v->has_rec[b] && v->rec[b].shadow[i])
-				printf("(shadow)");
+				out__printf("(shadow)");
 		}
 		if (bk->fused)
-			printf(" (one program, id %u)", bk->ids[0]);
-		printf("\n");
+			out__printf(" (one program, id %u)", bk->ids[0]);
+		out__printf("\n");
 	}
 }
 
@@ -288,7 +290,7 @@ static int run_status(void *cfg, char **pos, int nr)
 	if (w)
 		jsonw_end_array(w);
 	else if (!st.n && !tg_global.quiet)
-		printf("no tailgate dispatchers under %s\n", pins__root());
+		out__printf("no tailgate dispatchers under %s\n", pins__root());
 	if (!err && nr)
 		err = plan_live(pos[0], &live);
 	if (err || !c->ready)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
 
@@ -10,11 +11,31 @@
 static int log_level = LOG_INFO;
 
 /*
+ * Messages carry names from outside (paths, interface names, what libbpf
+ * and the kernel say): a control character other than newline and tab is
+ * printed as '?', so no escape sequence reaches the operator's terminal.
+ */
+void log__vfprint(FILE *f, const char *fmt, va_list ap)
+{
+	char *buf = NULL, *p;
+	int n;
+
+	n = vasprintf(&buf, fmt, ap);
+	if (n < 0)
+		return;
+	for (p = buf; *p; p++)
+		if (((unsigned char)*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
+			*p = '?';
+	fwrite(buf, 1, n, f);
+	free(buf);
+}
+
+static char libbpf_last[256];
+
+/*
  * libbpf's warnings are ours' details: shown from -v on, its info from -vv,
  * its debug (verifier chatter) from -vvv.
  */
-static char libbpf_last[256];
-
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
@@ -34,7 +55,8 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 	}
 	if (log_level < need)
 		return 0;
-	return vfprintf(stderr, fmt, ap);
+	log__vfprint(stderr, fmt, ap);
+	return 0;
 }
 
 const char *log__libbpf_last(void)
@@ -75,6 +97,6 @@ void log__printf(enum log_level level, const char *fmt, ...)
 		out__vrecord(OUT_WARNING, fmt, aq);
 		va_end(aq);
 	}
-	vfprintf(stderr, fmt, ap);
+	log__vfprint(stderr, fmt, ap);
 	va_end(ap);
 }

@@ -3,6 +3,9 @@
 #ifndef __TG_LOG_H
 #define __TG_LOG_H
 
+#include <stdarg.h>
+#include <stdio.h>
+
 enum log_level {
 	LOG_WARN = 0,
 	LOG_INFO,
@@ -15,6 +18,8 @@ int log__level(void);
 /* libbpf's last warning (its "libbpf: " prefix and final newline cut), or "". */
 const char *log__libbpf_last(void);
 void log__libbpf_clear(void);
+/* vfprintf, with control characters but newline and tab shown as '?'. */
+void log__vfprint(FILE *f, const char *fmt, va_list ap);
 
 void log__printf(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

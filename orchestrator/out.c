@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "out.h"
 
 struct msgs {
@@ -160,7 +161,7 @@ static void print_line(FILE *f, const char *prefix, const char *fmt, va_list ap)
 	size_t n = strlen(fmt);
 
 	fputs(prefix, f);
-	vfprintf(f, fmt, ap);
+	log__vfprint(f, fmt, ap);
 	if (!n || fmt[n - 1] != '\n')
 		fputc('\n', f);
 	fflush(f);
@@ -191,6 +192,15 @@ void out__warn(const char *fmt, ...)
 
 	va_start(ap, fmt);
 	report(OUT_WARNING, fmt, ap);
+	va_end(ap);
+}
+
+void out__printf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log__vfprint(stdout, fmt, ap);
 	va_end(ap);
 }
 

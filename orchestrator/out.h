@@ -66,6 +66,8 @@ bool out__tty(void);
 void out__err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void out__warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void out__info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* printf for a verb's human-readable output: control characters shown as '?'. */
+void out__printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * Collect a message into "errors" or "warnings" without printing it, for

@@ -100,7 +100,7 @@ static void finish(const char *text, bool print)
 	if (!print || ui_mode != UI_TEXT || ui_quiet)
 		return;
 	ui__flush();
-	printf("%s\n", text);
+	out__printf("%s\n", text);
 	fflush(stdout);
 }
 
@@ -171,14 +171,15 @@ void ui__analysis(int step, uint64_t elapsed_ms, uint64_t duration_ms, const cha
 		snprintf(bdr, sizeof(bdr), "%.4f", r->base_drop_ratio);
 	if (ui_tty && ui_line_open)
 		printf("\r\033[K");
-	printf("  step %d analyze %5.1fs/%.1fs %-10s packets %-8llu drop %.4f (max %.4f, baseline %s, delta max %.4f) aborted %llu/%llu misses %llu/%llu: %s",
-	       step + 1, elapsed_ms / 1000.0, duration_ms / 1000.0, ifname,
-	       (unsigned long long)s->packets, r->drop_ratio, g->max_drop_ratio, bdr,
-	       g->max_drop_ratio_delta, (unsigned long long)s->aborted,
-	       (unsigned long long)g->max_aborted, (unsigned long long)s->tail_miss,
-	       (unsigned long long)g->max_tail_misses, health__verdict_name(r->verdict));
+	out__printf(
+		"  step %d analyze %5.1fs/%.1fs %-10s packets %-8llu drop %.4f (max %.4f, baseline %s, delta max %.4f) aborted %llu/%llu misses %llu/%llu: %s",
+		step + 1, elapsed_ms / 1000.0, duration_ms / 1000.0, ifname,
+		(unsigned long long)s->packets, r->drop_ratio, g->max_drop_ratio, bdr,
+		g->max_drop_ratio_delta, (unsigned long long)s->aborted,
+		(unsigned long long)g->max_aborted, (unsigned long long)s->tail_miss,
+		(unsigned long long)g->max_tail_misses, health__verdict_name(r->verdict));
 	if (r->verdict != HEALTH_OK)
-		printf(" (%s)", r->reason);
+		out__printf(" (%s)", r->reason);
 	if (ui_tty)
 		ui_line_open = true;
 	else
