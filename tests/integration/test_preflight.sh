@@ -283,6 +283,16 @@ sed -e 's/^  canary: \[tgpf0\]/  canary: \&ifs [tgpf0]/' -e 's/^  fleet: \[tgpf1
 grep -q '\*ifs' "$P/alias.yaml" || tg_fail "alias: fixture not built"
 expect "plan: YAML alias" 1 "$P/alias.yaml" "alias\.yaml:[0-9]+:[0-9]+: .*(anchor|alias)"
 
+# Hostile bytes: a plan file named with an escape sequence, whose object
+# path holds one too (YAML's "\e"; a raw one libyaml refuses itself): the
+# errors name both, with '?' for the escape.
+esc=$(printf '\033')
+sed "s|^    object: .*counter.bpf.o|    object: \"$TG_TMP/no\\\\e[31mred.o\"|" "$v1" >"$P/esc${esc}[31m.yaml"
+grep -q 'no\\e\[31mred' "$P/esc${esc}[31m.yaml" || tg_fail "escape: fixture not built"
+expect "plan: escape sequences in the plan's path and the object's" 1 "$P/esc${esc}[31m.yaml" \
+	"esc\?\[31m\.yaml:[0-9]+:[0-9]+: object: path '.*no\?\[31mred\.o' has a control character"
+grep -q "$esc" "$TG_TMP/err" && tg_fail "escape: an ESC byte reached stderr: $(cat -v "$TG_TMP/err")"
+
 # --- traffic kept flowing, v1 still serves -------------------------------------
 
 for i in 0 1 2; do
