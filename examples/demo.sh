@@ -67,7 +67,7 @@ rc3=$?
 fleet_after=$(fleet_ids)
 
 # Ping is one flow; a weighted canary splits many. 200 UDP flows into tg0.
-"$traffic" recv --bind 198.18.0.1 --port 9000 --duration 600 --idle-ms 600000 >/tmp/tailgate-demo-sink.$$ 2>&1 &
+"$traffic" recv --bind 198.18.0.1 --port 9000 --duration 600 --idle-ms 600000 >/dev/null 2>&1 &
 sink_pid=$!
 nsenter --net=/run/netns/tgsb0 "$traffic" send --dst 198.18.0.1 --port 9000 --flows 200 --rate 2000 --duration 300 >/dev/null 2>&1 &
 flows_pid=$!

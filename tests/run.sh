@@ -96,6 +96,11 @@ done
 
 echo
 echo "took $((SECONDS / 60))m$((SECONDS % 60))s"
-[[ ${#failures[@]} -eq 0 ]] || echo "failed: ${failures[*]} (logs in $log)"
+# The logs are kept only when something failed: they are for reading it.
+if [[ ${#failures[@]} -eq 0 ]]; then
+	rm -rf "$log"
+else
+	echo "failed: ${failures[*]} (logs in $log)"
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [[ $failed -eq 0 && ${#failures[@]} -eq 0 ]]
