@@ -62,11 +62,11 @@ traffic() {
 	rx=$TG_TMP/rx.$port
 	if [[ $hook == tc-egress ]]; then
 		ip netns exec tgdp-ns0 "$TG_TRAFFIC" recv --bind 198.18.230.2 --port "$port" --duration 10 --idle-ms 1500 >"$rx" &
-		sleep 0.2
+		tg_wait_bound tgdp-ns0 198.18.230.2 "$port"
 		"$TG_TRAFFIC" send --dst 198.18.230.2 --port "$port" --count "$n" --rate 5000
 	else
 		"$TG_TRAFFIC" recv --bind 198.18.230.1 --port "$port" --duration 10 --idle-ms 1500 >"$rx" &
-		sleep 0.2
+		tg_wait_bound "" 198.18.230.1 "$port"
 		ip netns exec tgdp-ns0 "$TG_TRAFFIC" send --dst 198.18.230.1 --port "$port" --count "$n" --rate 5000
 	fi
 	wait $!

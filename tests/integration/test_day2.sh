@@ -710,7 +710,7 @@ ns_burst() {
 	local out=$TG_TMP/nsburst rx sent
 	ip netns exec $NS "$TG_TRAFFIC" recv --bind 198.19.$((190 + $1)).1 --port 9190 --duration 20 --idle-ms 1500 >"$out" &
 	rx=$!
-	sleep 0.2
+	tg_wait_bound "$NS" 198.19.$((190 + $1)).1 9190
 	sent=$(ip netns exec $NSP "$TG_TRAFFIC" send --dst 198.19.$((190 + $1)).1 --port 9190 --count "$2" --rate 2000 | sed -n 's/^sent=//p')
 	wait $rx
 	echo "$(sed -n 's/^received=\([0-9]*\).*/\1/p' "$out") $sent"

@@ -67,15 +67,17 @@ for hook in xdp tc-ingress tc-egress; do
 	if [[ $hook == tc-egress ]]; then	# egress: root sends, the namespace receives
 		rx=(ip netns exec tgzl-ns0 "$TG_TRAFFIC" recv --bind 198.18.232.2)
 		tx=("$TG_TRAFFIC" send --dst 198.18.232.2)
+		bound=(tgzl-ns0 198.18.232.2)
 	else
 		rx=("$TG_TRAFFIC" recv --bind 198.18.232.1)
 		tx=(ip netns exec tgzl-ns0 "$TG_TRAFFIC" send --dst 198.18.232.1)
+		bound=("" 198.18.232.1)
 	fi
 	tg_assert_eq "$(misses "$P")" 0 "$hook: no tail miss before the traffic (quiet link)"
 	pa0=$(tg_stats_sum "$P" 1 packets) pb0=$(tg_stats_sum "$P" 17 packets) pt0=$(tg_stats_sum "$P" 19 packets)
 	"${rx[@]}" --port 9200 --duration 120 --idle-ms 3000 >"$TG_TMP/rx" &
 	rxpid=$!
-	sleep 0.2
+	tg_wait_bound "${bound[@]}" 9200
 	"${tx[@]}" --port 9200 --rate "$RATE" --duration 60 --json >"$TG_TMP/tx" &
 	txpid=$!
 	sleep 0.5

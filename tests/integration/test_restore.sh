@@ -76,7 +76,7 @@ sleep 1
 tg_check "and counts on ($(count "$P0") > $c1)" test "$(count "$P0")" -gt "$c1"
 "$TG_TRAFFIC" recv --bind 198.18.236.1 --port 9600 --duration 10 --idle-ms 1500 >"$TG_TMP/rx" &
 rx=$!
-sleep 0.2
+tg_wait_bound "" 198.18.236.1 9600
 nsenter --net=/run/netns/tgrs-ns0 "$TG_TRAFFIC" send --dst 198.18.236.1 --port 9600 --count 500 --rate 2000 >/dev/null
 wait $rx
 tg_assert_eq "$(sed -n 's/.*received=\([0-9]*\).*/\1/p' "$TG_TMP/rx")" 500 "traffic flows through the restored datapath"

@@ -80,7 +80,7 @@ tg_assert_eq "$(jq -r '.attach_points[] | select(.ifname == "tgup0") | .slot0_pr
 plan "$TG_TMP/v3.yaml" v3 "$top/build/bpf" counter blocklist
 "$TG_TRAFFIC" recv --bind 198.18.234.1 --port 9500 --duration 60 --idle-ms 3000 >"$TG_TMP/rx" &
 rx=$!
-sleep 0.2
+tg_wait_bound "" 198.18.234.1 9500
 nsenter --net=/run/netns/tgup-ns0 "$TG_TRAFFIC" send --dst 198.18.234.1 --port 9500 --rate 2000 --duration 8 >"$TG_TMP/tx" &
 tx=$!
 sleep 1

@@ -75,7 +75,7 @@ burst() {
 	"$TG_TRAFFIC" recv --bind 198.18.232.1 --port "$port" --duration 30 --idle-ms 1500 \
 		--per-flow "$TG_TMP/flows.$tag" >"$TG_TMP/rx.$tag" &
 	local rx=$!
-	sleep 0.2
+	tg_wait_bound "" 198.18.232.1 "$port"
 	nsenter --net=/run/netns/tgwc-ns0 "$TG_TRAFFIC" send --dst 198.18.232.1 --port "$port" \
 		--flows $FLOWS --count "$n" --rate 8000 >"$TG_TMP/tx.$tag" 2>&1
 	wait $rx
@@ -109,7 +109,7 @@ fleet_before=$(tg_slot_prog_id "$TAILGATE_PIN_ROOT/tgwc1/xdp" 0)
 "$TG_TRAFFIC" recv --bind 198.18.232.1 --port 9400 --duration 120 --idle-ms 4000 >"$TG_TMP/rx.cont" &
 cont_rx=$!
 tg_on_exit "kill $cont_rx"
-sleep 0.2
+tg_wait_bound "" 198.18.232.1 9400
 nsenter --net=/run/netns/tgwc-ns0 "$TG_TRAFFIC" send --dst 198.18.232.1 --port 9400 \
 	--flows 50 --sport-base 30000 --rate 400 --duration 60 >"$TG_TMP/tx.cont" &
 cont_tx=$!
@@ -184,7 +184,7 @@ o0=$(tg_stats_sum "$P0/xdp" 17 packets)
 b0=$(tg_stats_sum "$P0/xdp" 1 packets) d0=$(tg_stats_sum "$P0/xdp" 1 drop)
 "$TG_TRAFFIC" recv --bind 198.18.232.1 --port 9450 --duration 30 --idle-ms 2500 >"$TG_TMP/rx.bad" &
 brx=$!
-sleep 0.2
+tg_wait_bound "" 198.18.232.1 9450
 nsenter --net=/run/netns/tgwc-ns0 "$TG_TRAFFIC" send --dst 198.18.232.1 --port 9450 \
 	--flows $FLOWS --rate 4000 --duration 8 >"$TG_TMP/tx.bad" &
 btx=$!

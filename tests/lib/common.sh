@@ -89,6 +89,29 @@ tg_host() {
 	ip -n "$ns" link set lo up
 }
 
+# tg_wait_bound NS ADDR PORT: wait (at most 5 s) until a UDP socket is
+# bound to ADDR:PORT in namespace NS ("" for this one), so that a sender
+# started next never races its receiver's bind.
+tg_wait_bound() {
+	local ns=$1 addr=$2 port=$3 i
+	local -a in=()
+	[[ -n $ns ]] && in=(nsenter --net="/run/netns/$ns")
+	[[ $addr == *:* ]] && addr="[$addr]"
+	for ((i = 0; i < 100; i++)); do
+		[[ -n $("${in[@]}" ss -Hlun "src $addr:$port" 2>/dev/null) ]] && return 0
+		sleep 0.05
+	done
+	tg_fail "no UDP socket bound to $addr:$port${ns:+ in $ns} after 5 s"
+}
+
+# tg_veth_tx_dropped NS: what the namespace side (eth0) of a tg_host pair
+# dropped on transmit: the kernel's count of frames the veth could not hand
+# to its peer (its ring full while NAPI is starved on a busy machine), lost
+# before any XDP or tc program sees them.
+tg_veth_tx_dropped() {
+	ip -n "$1" -s -j link show eth0 2>/dev/null | jq -r '.[0].stats64.tx.dropped // 0'
+}
+
 tg_fail() { echo "FAIL: $*" >&2; exit 1; }
 tg_pass() { echo "ok - $*"; }
 tg_skip() { echo "SKIP: $*"; exit 77; }

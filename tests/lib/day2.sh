@@ -89,7 +89,7 @@ d2_burst() {
 	out=$(mktemp "$TG_TMP/burst.XXXXXX")
 	"$TG_TRAFFIC" recv --bind "$(d2_addr "$n")" --port $port --duration 30 --idle-ms 1500 >"$out" &
 	rx=$!
-	sleep 0.2
+	tg_wait_bound "" "$(d2_addr "$n")" $port
 	local sent
 	sent=$(nsenter --net="/run/netns/tgd2n$n" "$TG_TRAFFIC" send --dst "$(d2_addr "$n")" \
 		--port $port --count "$count" --rate "$rate" | sed -n 's/^sent=//p')

@@ -91,7 +91,7 @@ st_burst() {
 	fi
 	"${rx[@]}" --port "$port" --duration 30 --idle-ms 2000 >"$TG_TMP/st_rx" &
 	rxpid=$!
-	sleep 0.2
+	if [[ $dir == out ]]; then tg_wait_bound "$ns" "$net.2" "$port"; else tg_wait_bound "" "$net.1" "$port"; fi
 	"${tx[@]}" --port "$port" --rate 20000 --count "$count" >"$TG_TMP/st_tx"
 	wait $rxpid
 	ST_SENT=$(_st_val sent <"$TG_TMP/st_tx")
@@ -111,7 +111,7 @@ st_bg_start() {
 	local ns=$1 net=$2 port=$3 f=$TG_TMP/bg.$1.$3
 	"$TG_TRAFFIC" recv --bind "$net.1" --port "$port" --duration 120 --idle-ms 1500 >"$f.rx" &
 	_st_bg+=("rx $! $f")
-	sleep 0.2
+	tg_wait_bound "" "$net.1" "$port"
 	nsenter --net="/run/netns/$ns" "$TG_TRAFFIC" send --dst "$net.1" --port "$port" \
 		--rate 1000 --duration 100 >"$f.tx" &
 	_st_bg+=("tx $! $f")
