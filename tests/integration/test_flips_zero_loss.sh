@@ -96,11 +96,7 @@ for hook in xdp tc-ingress tc-egress; do
 	pa=$(($(tg_stats_sum "$P" 1 packets) - pa0)) pb=$(($(tg_stats_sum "$P" 17 packets) - pb0))
 	echo "# $hook: $FLIPS flips in ${flip_s}s; sent=$sent in ${secs}s ($(awk -v n="$sent" -v s="$secs" 'BEGIN { printf "%.0f", n / s }') pps); $out; generation a saw $pa, b saw $pb"
 	tg_assert_eq "$i" "$FLIPS" "$hook: $FLIPS flips done while traffic flowed"
-	alt=0
-	for ((k = 0; k < ${#heads[@]}; k++)); do
-		[[ ${heads[k]} == "$( ((k % 2)) && echo "$hb" || echo "$ha")" ]] && alt=$((alt + 1))
-	done
-	tg_assert_eq "$alt" "${#heads[@]}" "$hook: slot 0 alternated a, b, a, ... after every flip"
+	tg_assert_eq "$(tg_alternations "$ha" "$hb" "${heads[@]}")" "${#heads[@]}" "$hook: slot 0 alternated a, b, a, ... after every flip"
 	tg_assert_ge "$sent" 10000 "$hook: traffic really flowed"
 	tg_assert_eq "$(val received <<<"$out")" "$sent" "$hook: every datagram sent was received"
 	tg_assert_eq "$(val lost <<<"$out")" 0 "$hook: no datagram lost"

@@ -374,11 +374,7 @@ for hook in xdp tc-ingress; do
 	pa=$(($(tg_stats_sum "$pin" 1 packets) - pa0)) pb=$(($(tg_stats_sum "$pin" 17 packets) - pb0))
 	echo "# $hook: $i flips in ${flip_s}s; sent=$sent; $out; a saw $pa, b saw $pb"
 	tg_assert_eq "$i" "$FLIPS" "$hook flips: $FLIPS flips done while traffic flowed"
-	alt=0
-	for ((k = 0; k < ${#heads[@]}; k++)); do
-		[[ ${heads[k]} == "$( ((k % 2)) && echo "$hb" || echo "$ha")" ]] && alt=$((alt + 1))
-	done
-	tg_assert_eq "$alt" "${#heads[@]}" "$hook flips: slot 0 alternated a, b, a, ... after every flip"
+	tg_assert_eq "$(tg_alternations "$ha" "$hb" "${heads[@]}")" "${#heads[@]}" "$hook flips: slot 0 alternated a, b, a, ... after every flip"
 	tg_assert_ge "$sent" 10000 "$hook flips: traffic really flowed"
 	tg_assert_eq "$(_st_val received <<<"$out")/$(_st_val lost <<<"$out")/$(_st_val dup <<<"$out")" "$sent/0/0" \
 		"$hook flips: every datagram arrived, none lost or duplicated"
@@ -500,20 +496,33 @@ detach_all
 mapfile -t POINTS < <(fault_points "$P/cv2.yaml")
 echo "# fault points of a fused upgrade: ${POINTS[*]/#/#}"
 tg_assert_ge "${#POINTS[@]}" 8 "a 3-interface fused upgrade reaches install and every flip's fault points"
-for pt in "${POINTS[@]}"; do
-	read -r n name <<<"$pt"
-	when="fused upgrade killed at fault point $n ($name)"
+# crash_case N WHEN BASE PLAN FRESH FRESH_GEN SAYS ALLOWED...: with BASE
+# applied ("" for none), apply PLAN SIGKILLed at fault point N; every
+# interface must then serve one of ALLOWED, recover, and take a fresh
+# apply of FRESH (serving FRESH_GEN). DROPS and FIRST reach serves and
+# recovered from the caller's environment.
+crash_case() {
+	local n=$1 when=$2 base=$3 plan=$4 fresh=$5 fresh_gen=$6 says=$7 rc
+	shift 7
 	detach_all
-	"$TG" apply "$P/cv1.yaml" >/dev/null 2>&1 || tg_fail "$when: reset: apply of v1 failed"
-	killed_at "$n" "$P/cv2.yaml"
+	if [[ -n $base ]]; then
+		"$TG" apply "$base" >/dev/null 2>&1 || tg_fail "$when: reset: apply of $base failed"
+	fi
+	killed_at "$n" "$plan"
 	rc=$?
 	[[ $rc == 137 ]] || tg_fail "$when: apply exited $rc, want 137 (SIGKILL)"
-	serves "$when" "fused 1" "fused 2"
+	serves "$when" "$@"
 	recovered "$when"
-	"$TG" apply "$P/cv2.yaml" >"$TG_TMP/fresh.out" 2>&1 || tg_fail "$when: a fresh apply exited $?: $(tail -n 3 "$TG_TMP/fresh.out")"
-	serves "$when, after a fresh apply" "fused 2"
-	tg_pass "$when: one complete generation everywhere, traffic flows, recovered, a new apply works"
+	"$TG" apply "$fresh" >"$TG_TMP/fresh.out" 2>&1 || tg_fail "$when: a fresh apply exited $?: $(tail -n 3 "$TG_TMP/fresh.out")"
+	serves "$when, after a fresh apply" "$fresh_gen"
+	tg_pass "$when: $says"
 	_tg_checks=$((_tg_checks + 1))
+}
+for pt in "${POINTS[@]}"; do
+	read -r n name <<<"$pt"
+	crash_case "$n" "fused upgrade killed at fault point $n ($name)" "$P/cv1.yaml" "$P/cv2.yaml" \
+		"$P/cv2.yaml" "fused 2" "one complete generation everywhere, traffic flows, recovered, a new apply works" \
+		"fused 1" "fused 2"
 done
 detach_all
 "$TG" apply "$P/cv1.yaml" >/dev/null 2>&1 || tg_fail "crash setup: apply of fused v1 failed"
@@ -522,35 +531,17 @@ echo "# fault points of a fused rollout that fails its gates: ${BPOINTS[*]/#/#}"
 tg_check "a failing fused rollout reaches a revert fault point" eval "printf '%s\\n' \"\${BPOINTS[@]}\" | grep -q revert"
 for pt in "${BPOINTS[@]}"; do
 	read -r n name <<<"$pt"
-	when="failing fused rollout killed at fault point $n ($name)"
-	detach_all
-	"$TG" apply "$P/cv1.yaml" >/dev/null 2>&1 || tg_fail "$when: reset: apply of v1 failed"
-	killed_at "$n" "$P/cvbad.yaml"
-	rc=$?
-	[[ $rc == 137 ]] || tg_fail "$when: apply exited $rc, want 137 (SIGKILL)"
-	DROPS="fused 3" serves "$when" "fused 1" "fused 3"
-	recovered "$when"
-	"$TG" apply "$P/cv2.yaml" >"$TG_TMP/fresh.out" 2>&1 || tg_fail "$when: a fresh apply exited $?: $(tail -n 3 "$TG_TMP/fresh.out")"
-	serves "$when, after a fresh apply" "fused 2"
-	tg_pass "$when: one complete generation everywhere, recovered, a new apply works"
-	_tg_checks=$((_tg_checks + 1))
+	DROPS="fused 3" crash_case "$n" "failing fused rollout killed at fault point $n ($name)" \
+		"$P/cv1.yaml" "$P/cvbad.yaml" "$P/cv2.yaml" "fused 2" \
+		"one complete generation everywhere, recovered, a new apply works" "fused 1" "fused 3"
 done
 detach_all
 mapfile -t FPOINTS < <(fault_points "$P/cv1.yaml")
 echo "# fault points of a first fused rollout: ${FPOINTS[*]/#/#}"
 for pt in "${FPOINTS[@]}"; do
 	read -r n name <<<"$pt"
-	when="first fused rollout killed at fault point $n ($name)"
-	detach_all
-	killed_at "$n" "$P/cv1.yaml"
-	rc=$?
-	[[ $rc == 137 ]] || tg_fail "$when: apply exited $rc, want 137 (SIGKILL)"
-	serves "$when" - "fused 1"
-	FIRST=1 recovered "$when"
-	"$TG" apply "$P/cv1.yaml" >"$TG_TMP/fresh.out" 2>&1 || tg_fail "$when: a fresh apply exited $?: $(tail -n 3 "$TG_TMP/fresh.out")"
-	serves "$when, after a fresh apply" "fused 1"
-	tg_pass "$when: v1 whole or nothing, recovered, a new apply works"
-	_tg_checks=$((_tg_checks + 1))
+	FIRST=1 crash_case "$n" "first fused rollout killed at fault point $n ($name)" "" "$P/cv1.yaml" \
+		"$P/cv1.yaml" "fused 1" "v1 whole or nothing, recovered, a new apply works" - "fused 1"
 done
 detach_all
 

@@ -104,6 +104,18 @@ tg_wait_bound() {
 	tg_fail "no UDP socket bound to $addr:$port${ns:+ in $ns} after 5 s"
 }
 
+# tg_alternations A B ID...: how many of ID... follow A, B, A, B, ... in
+# place (a flip test's slot-0 ids, one read after every flip).
+tg_alternations() {
+	local a=$1 b=$2 k=0 n=0 id
+	shift 2
+	for id in "$@"; do
+		[[ $id == "$( ((k % 2)) && echo "$b" || echo "$a")" ]] && n=$((n + 1))
+		k=$((k + 1))
+	done
+	echo "$n"
+}
+
 # tg_veth_tx_dropped NS: what the namespace side (eth0) of a tg_host pair
 # dropped on transmit: the kernel's count of frames the veth could not hand
 # to its peer (its ring full while NAPI is starved on a busy machine), lost
