@@ -377,13 +377,27 @@ static void report_reject(const struct stage_env *env, const struct plan_stage *
 			    log);
 }
 
-/* libbpf refused the object: its own reason says more than the errno. */
-static void report_open_error(const struct plan_stage *ps, int err)
+/*
+ * The stage's object, opened by libbpf (named after the stage), or NULL
+ * with *err set and the reason told: libbpf's own, which says more than
+ * the errno.
+ */
+static struct bpf_object *open_obj(const struct plan_stage *ps, const struct stage_src *src,
+				   int *err)
 {
-	const char *why = log__libbpf_last();
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = ps->name);
+	struct bpf_object *obj;
+	const char *why;
 
+	log__libbpf_clear();
+	obj = bpf_object__open_mem(src->elf, src->len, &oo);
+	if (obj)
+		return obj;
+	*err = -errno;
+	why = log__libbpf_last();
 	pr_warn("stage '%s': libbpf cannot open %s: %s%s%s%s\n", ps->name, ps->object,
-		strerror(-err), why[0] ? " (libbpf: " : "", why, why[0] ? ")" : "");
+		strerror(-*err), why[0] ? " (libbpf: " : "", why, why[0] ? ")" : "");
+	return NULL;
 }
 
 static void report_load_error(const struct stage_env *env, const struct plan_stage *ps, int err)
@@ -413,15 +427,9 @@ static enum load_outcome open_and_load(const struct stage_env *env, const struct
 				       const struct stage_src *src, struct stage_load *sl,
 				       char *log, size_t log_size, int level, int *err)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = ps->name);
-
-	log__libbpf_clear();
-	sl->obj = bpf_object__open_mem(src->elf, src->len, &oo);
-	if (!sl->obj) {
-		*err = -errno;
-		report_open_error(ps, *err);
+	sl->obj = open_obj(ps, src, err);
+	if (!sl->obj)
 		return LOAD_EXPLAINED;
-	}
 	*err = pick_prog(sl->obj, env, ps, &sl->prog) ?: check_keep_present(sl->obj, ps) ?:
 	       bind_maps(sl->obj, env, ps);
 	if (*err)
@@ -608,18 +616,13 @@ int stage__describe(const struct plan_stage *ps, const struct stage_src *src, co
 		    enum plan_hook hook, char program[PLAN_MAX_NAME], uint32_t *continue_on)
 {
 	struct stage_env env = { .ifname = ifname, .hook = hook };
-	LIBBPF_OPTS(bpf_object_open_opts, oo, .object_name = ps->name);
-	struct bpf_object *obj;
 	struct bpf_program *p;
-	int err;
+	struct bpf_object *obj;
+	int err = 0;
 
-	log__libbpf_clear();
-	obj = bpf_object__open_mem(src->elf, src->len, &oo);
-	if (!obj) {
-		err = -errno;
-		report_open_error(ps, err);
+	obj = open_obj(ps, src, &err);
+	if (!obj)
 		return err;
-	}
 	err = pick_prog(obj, &env, ps, &p) ?: check_keep_present(obj, ps);
 	if (!err) {
 		snprintf(program, PLAN_MAX_NAME, "%s", bpf_program__name(p));
